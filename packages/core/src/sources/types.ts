@@ -1,0 +1,88 @@
+/** Model sources: where the files of a model folder (DESIGN.md layout) come from. */
+
+/** Download and cache progress, per file (Transformers.js-compatible shape). */
+export interface ProgressEvent {
+  readonly status: 'initiate' | 'download' | 'progress' | 'done' | 'ready';
+  /** File name inside the model folder, e.g. `onnx/model_quantized.onnx`. */
+  readonly file: string;
+  readonly loaded: number;
+  /** Total bytes when known, else 0. */
+  readonly total: number;
+  /** True when the bytes came from the cache. */
+  readonly cached?: boolean;
+}
+
+/** Callback receiving {@link ProgressEvent}s. */
+export type ProgressCallback = (event: ProgressEvent) => void;
+
+/** A map of file names (model-folder relative, e.g. `onnx/model.onnx`) to contents. */
+export type FileMap = Readonly<Record<string, Uint8Array | ArrayBuffer | Blob>>;
+
+/**
+ * Where a model comes from:
+ * - a string: a local folder path (Node), an `http(s):`/`file:` URL of a folder, or a hub id
+ *   `owner/name` (optionally `owner/name@revision`);
+ * - `{ hub, revision?, baseUrl? }`; `{ url }`; `{ path }`; `{ files }` (drag and drop).
+ */
+export type ModelSource =
+  | string
+  | URL
+  | { readonly hub: string; readonly revision?: string; readonly baseUrl?: string }
+  | { readonly url: string | URL }
+  | { readonly path: string }
+  | { readonly files: FileMap; readonly name?: string };
+
+/** Options for resolving and reading a source. */
+export interface SourceOptions {
+  /** Hub base URL, default `https://huggingface.co`. */
+  readonly hubBaseUrl?: string;
+  /** Hub revision, default `main`. */
+  readonly revision?: string;
+  /** Use and fill the cache (default true for remote sources). */
+  readonly cache?: boolean | ModelCache;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressCallback;
+  /** Attempts for transient failures (5xx, network errors), default 3. */
+  readonly retries?: number;
+  /** First backoff delay in ms, doubled per attempt, default 250. */
+  readonly retryDelayMs?: number;
+  /** Custom fetch (tests, auth headers). */
+  readonly fetch?: typeof fetch;
+  /** A stalled download (no bytes) fails after this many ms, default 30000. */
+  readonly stallTimeoutMs?: number;
+}
+
+/** Read access to the files of one model folder. */
+export interface ModelFiles {
+  /** Human-readable identity (path, URL or hub id@revision), used in messages and cache keys. */
+  readonly id: string;
+  /** Whether a file exists (HEAD for remote sources). */
+  exists(name: string, options?: { readonly signal?: AbortSignal }): Promise<boolean>;
+  /** File bytes; `MODEL_NOT_FOUND` if missing. Large files report progress. */
+  bytes(name: string, options?: { readonly signal?: AbortSignal; readonly onProgress?: ProgressCallback }): Promise<Uint8Array>;
+  /** UTF-8 text of a file. */
+  text(name: string, options?: { readonly signal?: AbortSignal }): Promise<string>;
+  /** Parsed JSON of a file; `MODEL_INVALID` when it does not parse. */
+  json<T = unknown>(name: string, options?: { readonly signal?: AbortSignal }): Promise<T>;
+}
+
+/** One cached model file. */
+export interface CacheEntry {
+  /** Cache key: the file URL (with revision). */
+  readonly url: string;
+  readonly size: number;
+  readonly sha256?: string;
+  readonly storedAt: number;
+}
+
+/** A persistent store of verified downloads (Cache API in browsers, a folder in Node). */
+export interface ModelCache {
+  get(url: string): Promise<Uint8Array | undefined>;
+  /** Stores a complete, verified file. */
+  put(url: string, bytes: Uint8Array, meta?: { readonly sha256?: string }): Promise<void>;
+  list(): Promise<CacheEntry[]>;
+  /** Deletes one URL, or every URL starting with `prefix` when it ends in `/`. Returns the count removed. */
+  delete(urlOrPrefix: string): Promise<number>;
+  /** Bytes used and available, when the platform knows. */
+  estimate(): Promise<{ readonly usage: number; readonly quota?: number; readonly persisted?: boolean }>;
+}
