@@ -118,7 +118,8 @@ export function isBertwebError(value: unknown, code?: ErrorCode): value is Bertw
  */
 export function toBertwebError(error: unknown, fallback: ErrorCode = 'INTERNAL', context?: string): BertwebError {
   if (error instanceof BertwebError) return error;
-  if (isAbortError(error)) return new BertwebError('ABORTED', context ? `${context}: aborted` : 'aborted', undefined, { cause: error });
+  if (isAbortError(error))
+    return new BertwebError('ABORTED', context ? `${context}: aborted` : 'aborted', undefined, { cause: error });
   const message = error instanceof Error ? error.message : String(error);
   return new BertwebError(fallback, context ? `${context}: ${message}` : message, undefined, { cause: error });
 }
@@ -143,6 +144,8 @@ function isAbortError(error: unknown): boolean {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
     const reason = signal.reason;
-    throw reason instanceof BertwebError ? reason : new BertwebError('ABORTED', 'the operation was aborted', undefined, { cause: reason });
+    throw reason instanceof BertwebError
+      ? reason
+      : new BertwebError('ABORTED', 'the operation was aborted', undefined, { cause: reason });
   }
 }

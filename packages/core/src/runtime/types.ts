@@ -1,6 +1,7 @@
 /** Runtime contracts: backends, model info, loaded models. */
-import type { Encoding, Tokenizer } from '../tokenizer/types.js';
+
 import type { ModelFiles, ModelSource, ProgressCallback, SourceOptions } from '../sources/types.js';
+import type { Encoding, Tokenizer } from '../tokenizer/types.js';
 
 /** An execution backend of onnxruntime-web. */
 export type Backend = 'webgpu' | 'wasm';

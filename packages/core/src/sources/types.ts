@@ -59,7 +59,10 @@ export interface ModelFiles {
   /** Whether a file exists (HEAD for remote sources). */
   exists(name: string, options?: { readonly signal?: AbortSignal }): Promise<boolean>;
   /** File bytes; `MODEL_NOT_FOUND` if missing. Large files report progress. */
-  bytes(name: string, options?: { readonly signal?: AbortSignal; readonly onProgress?: ProgressCallback }): Promise<Uint8Array>;
+  bytes(
+    name: string,
+    options?: { readonly signal?: AbortSignal; readonly onProgress?: ProgressCallback },
+  ): Promise<Uint8Array>;
   /** UTF-8 text of a file. */
   text(name: string, options?: { readonly signal?: AbortSignal }): Promise<string>;
   /** Parsed JSON of a file; `MODEL_INVALID` when it does not parse. */

@@ -82,7 +82,10 @@ export interface Tokenizer {
   readonly modelMaxLength: number;
   readonly specialTokens: SpecialTokens;
   encode(text: string, options?: EncodeOptions): Encoding;
-  encodeBatch(texts: readonly string[], options?: Omit<EncodeOptions, 'pair'> & { readonly pairs?: readonly string[] }): Encoding[];
+  encodeBatch(
+    texts: readonly string[],
+    options?: Omit<EncodeOptions, 'pair'> & { readonly pairs?: readonly string[] },
+  ): Encoding[];
   /** Tokenizes one already-split word (no special tokens). */
   tokenizeWord(word: string): WordPieces;
   decode(ids: readonly number[], options?: { readonly skipSpecialTokens?: boolean }): string;
