@@ -1,1 +1,65 @@
-export {};
+/**
+ * @bertweb/core: the runtime every bertweb head builds on — errors, model sources and cache,
+ * the WordPiece tokenizer, backends, sessions, micro-batching and the worker protocol.
+ *
+ * @packageDocumentation
+ */
+export {
+  BertwebError,
+  ERROR_CODES,
+  type ErrorCode,
+  isBertwebError,
+  type SerializedBertwebError,
+  throwIfAborted,
+  toBertwebError,
+} from './errors.js';
+export { DTYPE_FILES, probeWebGpu, type WebGpuProbe, wasmSimdSupported } from './runtime/backend.js';
+export { type BatcherOptions, MicroBatcher, planBatches } from './runtime/batcher.js';
+export { parseModelConfig } from './runtime/config.js';
+export { loadModel } from './runtime/model.js';
+export { type OnnxGraphSummary, summarizeOnnx } from './runtime/onnx-graph.js';
+export { configureRuntime, loadOrt, type RuntimeSettings } from './runtime/ort.js';
+export { createSession, type RawTensor, type Session } from './runtime/session.js';
+export type {
+  Backend,
+  BackendPreference,
+  BackendReport,
+  Dtype,
+  InferOptions,
+  LoadedModel,
+  LoadModelOptions,
+  ModelInfo,
+  ModelTask,
+  TensorOutput,
+} from './runtime/types.js';
+export * from './sources/index.js';
+export type {
+  CacheEntry,
+  FileMap,
+  ModelCache,
+  ModelFiles,
+  ModelSource,
+  ProgressCallback,
+  ProgressEvent,
+  SourceOptions,
+} from './sources/types.js';
+export * from './tokenizer/index.js';
+export type {
+  EncodeOptions,
+  Encoding,
+  SpecialTokens,
+  Tokenizer,
+  TruncationOptions,
+  TruncationStrategy,
+  WordPieces,
+} from './tokenizer/types.js';
+export {
+  type BertwebClient,
+  type ConnectOptions,
+  connect,
+  type RemoteHead,
+  type WorkerTarget,
+} from './worker/connect.js';
+export { PROTOCOL_VERSION, type TaskFactory, type TaskMap, type WorkerApi } from './worker/protocol.js';
+export { serve } from './worker/serve.js';
+export { type NodeMessagePortLike, nodeEndpoint } from './worker/wire.js';

@@ -1,0 +1,135 @@
+/** An ORT inference session with serialized runs and an explicit lifetime. */
+import type * as OrtModule from 'onnxruntime-web';
+import { BertwebError, throwIfAborted, toBertwebError } from '../errors.js';
+import { loadOrt, type Ort } from './ort.js';
+import type { Backend } from './types.js';
+
+/** A dense tensor handed to or returned by a session. */
+export interface RawTensor {
+  readonly type: 'int64' | 'int32' | 'float32' | 'float16';
+  readonly data: BigInt64Array | Int32Array | Float32Array | Uint16Array;
+  readonly dims: readonly number[];
+}
+
+/**
+ * One model graph loaded on one backend. Runs are queued: ORT-web sessions must not run concurrently.
+ *
+ * @example
+ * ```ts
+ * const session = await createSession(bytes, 'wasm');
+ * const out = await session.run({ input_ids: { type: 'int64', data: ids, dims: [1, ids.length] } });
+ * await session.dispose();
+ * ```
+ */
+export interface Session {
+  readonly backend: Backend;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(
+    feeds: Readonly<Record<string, RawTensor>>,
+    options?: { signal?: AbortSignal },
+  ): Promise<Record<string, RawTensor>>;
+  dispose(): Promise<void>;
+  readonly disposed: boolean;
+}
+
+/**
+ * Creates a session from ONNX bytes on a backend. ORT failures become `MODEL_INVALID` (bad bytes) or
+ * `BACKEND_UNAVAILABLE` (the backend could not initialize).
+ *
+ * @example
+ * ```ts
+ * const session = await createSession(await files.bytes('onnx/model.onnx'), 'webgpu');
+ * ```
+ */
+export async function createSession(bytes: Uint8Array, backend: Backend): Promise<Session> {
+  const ort = await loadOrt();
+  let inner: OrtModule.InferenceSession;
+  try {
+    inner = await ort.InferenceSession.create(bytes, {
+      executionProviders: [backend],
+      graphOptimizationLevel: 'all',
+      // Keeps shapes flexible: the batcher pads to the longest sequence of each batch.
+      enableMemPattern: backend === 'wasm',
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = /protobuf|parse|invalid model|load model|unrecognized|opset|type/i.test(message)
+      ? 'MODEL_INVALID'
+      : 'BACKEND_UNAVAILABLE';
+    throw new BertwebError(code, `could not create a ${backend} session: ${message}`, { backend }, { cause: error });
+  }
+  return new OrtSession(ort, inner, backend);
+}
+
+class OrtSession implements Session {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  #queue: Promise<unknown> = Promise.resolve();
+  #disposed = false;
+
+  constructor(
+    private readonly ort: Ort,
+    private readonly inner: OrtModule.InferenceSession,
+    readonly backend: Backend,
+  ) {
+    this.inputNames = [...inner.inputNames];
+    this.outputNames = [...inner.outputNames];
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  run(
+    feeds: Readonly<Record<string, RawTensor>>,
+    options?: { signal?: AbortSignal },
+  ): Promise<Record<string, RawTensor>> {
+    const result = this.#queue.then(() => this.#runNow(feeds, options?.signal));
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #runNow(feeds: Readonly<Record<string, RawTensor>>, signal?: AbortSignal): Promise<Record<string, RawTensor>> {
+    if (this.#disposed) throw new BertwebError('DISPOSED', 'the model was disposed');
+    throwIfAborted(signal);
+    const ortFeeds: Record<string, OrtModule.Tensor> = {};
+    for (const [name, tensor] of Object.entries(feeds)) {
+      ortFeeds[name] = new this.ort.Tensor(tensor.type, tensor.data as never, tensor.dims as number[]);
+    }
+    let outputs: OrtModule.InferenceSession.ReturnType;
+    try {
+      outputs = await this.inner.run(ortFeeds);
+    } catch (error) {
+      throw toBertwebError(error, 'RUNTIME', `${this.backend} inference failed`);
+    }
+    const result: Record<string, RawTensor> = {};
+    for (const [name, tensor] of Object.entries(outputs)) {
+      const data = await readTensorData(tensor);
+      result[name] = { type: tensor.type as RawTensor['type'], data, dims: [...tensor.dims] };
+      tensor.dispose();
+    }
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.#queue;
+    await this.inner.release();
+  }
+}
+
+async function readTensorData(tensor: OrtModule.Tensor): Promise<RawTensor['data']> {
+  // GPU-resident outputs are downloaded; CPU outputs are read directly.
+  const data = tensor.location === 'cpu' || tensor.location === undefined ? tensor.data : await tensor.getData(true);
+  if (
+    data instanceof Float32Array ||
+    data instanceof BigInt64Array ||
+    data instanceof Int32Array ||
+    data instanceof Uint16Array
+  ) {
+    return data;
+  }
+  throw new BertwebError('RUNTIME', `unsupported output tensor type ${tensor.type}`);
+}
