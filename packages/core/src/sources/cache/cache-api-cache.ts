@@ -1,0 +1,129 @@
+import { BertwebError } from '../../errors.js';
+import type { CacheEntry, ModelCache } from '../types.js';
+import { isQuotaError, matchesKey } from './keys.js';
+
+/** Name of the Cache API cache bertweb uses; the suffix changes if the stored format ever does. */
+export const CACHE_API_NAME = 'bertweb-models-v1';
+
+const SIZE_HEADER = 'x-bertweb-size';
+const SHA256_HEADER = 'x-bertweb-sha256';
+const STORED_AT_HEADER = 'x-bertweb-stored-at';
+
+/**
+ * A {@link ModelCache} on the browser Cache API (also in workers). Keys are file URLs (with the
+ * revision in them); size, sha256 and storage time travel as response headers. `Cache.put` stores a
+ * response whole or not at all, and a failed put is followed by a delete, so a quota failure leaves
+ * nothing half-written; it surfaces as `QUOTA`.
+ *
+ * @example
+ * ```ts
+ * const cache = new CacheApiModelCache();
+ * console.log(await cache.list());
+ * await cache.delete('https://huggingface.co/owner/model/resolve/main/');
+ * ```
+ */
+export class CacheApiModelCache implements ModelCache {
+  private opened: Promise<Cache> | undefined;
+
+  /**
+   * @param name Cache name (default {@link CACHE_API_NAME}).
+   * @param storage The `CacheStorage` (default `globalThis.caches`).
+   */
+  constructor(
+    readonly name: string = CACHE_API_NAME,
+    private readonly storage: CacheStorage | undefined = (globalThis as { caches?: CacheStorage }).caches,
+  ) {}
+
+  private open(): Promise<Cache> {
+    if (!this.storage) {
+      return Promise.reject(new BertwebError('UNSUPPORTED', 'the Cache API is not available in this context'));
+    }
+    this.opened ??= this.storage.open(this.name);
+    return this.opened;
+  }
+
+  async get(url: string): Promise<Uint8Array | undefined> {
+    const cache = await this.open();
+    const response = await cache.match(url);
+    if (!response) return undefined;
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const size = Number(response.headers.get(SIZE_HEADER));
+    if (!Number.isFinite(size) || size !== bytes.byteLength) {
+      // Not something this class wrote completely: drop it rather than hand out a damaged model.
+      await cache.delete(url);
+      return undefined;
+    }
+    return bytes;
+  }
+
+  async put(url: string, bytes: Uint8Array, meta?: { readonly sha256?: string }): Promise<void> {
+    const cache = await this.open();
+    const headers: Record<string, string> = {
+      'content-type': 'application/octet-stream',
+      [SIZE_HEADER]: String(bytes.byteLength),
+      [STORED_AT_HEADER]: String(Date.now()),
+    };
+    if (meta?.sha256) headers[SHA256_HEADER] = meta.sha256;
+    try {
+      await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers }));
+    } catch (error) {
+      await cache.delete(url).catch(() => false);
+      if (isQuotaError(error)) {
+        throw new BertwebError(
+          'QUOTA',
+          `not enough storage to cache ${url} (${bytes.byteLength} bytes); free space with cache.delete() or request persistent storage`,
+          { url, size: bytes.byteLength },
+          { cause: error },
+        );
+      }
+      throw new BertwebError('INTERNAL', `caching ${url} failed: ${String(error)}`, { url }, { cause: error });
+    }
+  }
+
+  async list(): Promise<CacheEntry[]> {
+    const cache = await this.open();
+    const entries: CacheEntry[] = [];
+    for (const request of await cache.keys()) {
+      const response = await cache.match(request);
+      if (!response) continue;
+      const size = Number(response.headers.get(SIZE_HEADER));
+      if (!Number.isFinite(size)) continue;
+      const sha256 = response.headers.get(SHA256_HEADER);
+      entries.push({
+        url: request.url,
+        size,
+        storedAt: Number(response.headers.get(STORED_AT_HEADER)) || 0,
+        ...(sha256 ? { sha256 } : {}),
+      });
+      // Only headers were needed; let the body go.
+      response.body?.cancel().catch(() => {});
+    }
+    return entries;
+  }
+
+  async delete(urlOrPrefix: string): Promise<number> {
+    const cache = await this.open();
+    let removed = 0;
+    for (const request of await cache.keys()) {
+      if (matchesKey(request.url, urlOrPrefix) && (await cache.delete(request))) removed++;
+    }
+    return removed;
+  }
+
+  /** Origin-wide usage and quota from `navigator.storage`, and whether storage is persistent. */
+  async estimate(): Promise<{ readonly usage: number; readonly quota?: number; readonly persisted?: boolean }> {
+    const storage = (globalThis as { navigator?: { storage?: StorageManager } }).navigator?.storage;
+    const persisted = typeof storage?.persisted === 'function' ? await storage.persisted() : undefined;
+    if (typeof storage?.estimate === 'function') {
+      const { usage, quota } = await storage.estimate();
+      return {
+        usage: usage ?? 0,
+        ...(quota !== undefined ? { quota } : {}),
+        ...(persisted !== undefined ? { persisted } : {}),
+      };
+    }
+    let usage = 0;
+    for (const entry of await this.list()) usage += entry.size;
+    return persisted !== undefined ? { usage, persisted } : { usage };
+  }
+}

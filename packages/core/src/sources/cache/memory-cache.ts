@@ -1,0 +1,48 @@
+import type { CacheEntry, ModelCache } from '../types.js';
+import { matchesKey } from './keys.js';
+
+/**
+ * A {@link ModelCache} in memory: for tests, for runtimes without the Cache API or a file system,
+ * and for sharing downloads between several models of one page without persisting them.
+ *
+ * @example
+ * ```ts
+ * const cache = new MemoryModelCache();
+ * const files = resolveSource('owner/model', { cache });
+ * ```
+ */
+export class MemoryModelCache implements ModelCache {
+  private readonly entries = new Map<string, { bytes: Uint8Array; entry: CacheEntry }>();
+
+  async get(url: string): Promise<Uint8Array | undefined> {
+    return this.entries.get(url)?.bytes;
+  }
+
+  async put(url: string, bytes: Uint8Array, meta?: { readonly sha256?: string }): Promise<void> {
+    const entry: CacheEntry = {
+      url,
+      size: bytes.byteLength,
+      storedAt: Date.now(),
+      ...(meta?.sha256 ? { sha256: meta.sha256 } : {}),
+    };
+    this.entries.set(url, { bytes, entry });
+  }
+
+  async list(): Promise<CacheEntry[]> {
+    return [...this.entries.values()].map((e) => e.entry);
+  }
+
+  async delete(urlOrPrefix: string): Promise<number> {
+    let removed = 0;
+    for (const url of [...this.entries.keys()]) {
+      if (matchesKey(url, urlOrPrefix) && this.entries.delete(url)) removed++;
+    }
+    return removed;
+  }
+
+  async estimate(): Promise<{ readonly usage: number; readonly quota?: number; readonly persisted?: boolean }> {
+    let usage = 0;
+    for (const { entry } of this.entries.values()) usage += entry.size;
+    return { usage, persisted: false };
+  }
+}

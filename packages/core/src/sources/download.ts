@@ -1,0 +1,432 @@
+/**
+ * HTTP transfers of model files: streamed downloads with progress, abort, stall detection, retries
+ * with exponential backoff, resume by `Range` where the server allows it, and size + sha256 checks.
+ * Nothing here touches a cache: callers store the bytes only after {@link downloadFile} resolved,
+ * which it does only for a complete, verified body.
+ */
+
+import { BertwebError, throwIfAborted } from '../errors.js';
+import { announcedSha256, canDigest, sha256Hex } from './integrity.js';
+import { ProgressReporter } from './progress.js';
+import { abortError, anySignal, raceAbort, sleep } from './signals.js';
+import type { ProgressCallback } from './types.js';
+
+/** Defaults of {@link TransferOptions}. */
+export const TRANSFER_DEFAULTS = {
+  retries: 3,
+  retryDelayMs: 250,
+  stallTimeoutMs: 30_000,
+} as const;
+
+/** Upper bound of one backoff wait (also caps a server's `Retry-After`). */
+const MAX_RETRY_DELAY_MS = 30_000;
+
+/** Network behaviour of one transfer (a subset of `SourceOptions`). */
+export interface TransferOptions {
+  readonly fetch?: typeof fetch;
+  readonly signal?: AbortSignal;
+  /** Extra attempts after the first for transient failures (default 3, so 4 attempts in all). */
+  readonly retries?: number;
+  /** Wait before the first retry in ms, doubled for each further one (default 250). */
+  readonly retryDelayMs?: number;
+  /** An attempt that receives nothing for this long is aborted and retried (default 30000). */
+  readonly stallTimeoutMs?: number;
+}
+
+/** {@link TransferOptions} plus what messages and progress events need. */
+export interface DownloadOptions extends TransferOptions {
+  /** File name inside the model folder (progress events and messages). */
+  readonly file: string;
+  /** The source's id (messages). */
+  readonly sourceId?: string;
+  readonly onProgress?: ProgressCallback;
+}
+
+/** A complete, verified download. */
+export interface DownloadResult {
+  readonly bytes: Uint8Array;
+  /** The sha256 the server announced and the bytes matched; `undefined` when none was announced. */
+  readonly sha256?: string;
+}
+
+/** A failure worth another attempt (network error, 5xx, 429, stall, short body). */
+class TransientFailure extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+const NOT_FOUND_STATUSES = new Set([401, 403, 404, 410]);
+
+function isTransientStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * Downloads `url` completely and verifies it: the body length must equal `Content-Length` (when the
+ * body is not content-encoded) and its sha256 must equal the one announced in `X-Linked-Etag`/`ETag`
+ * (when one is). Transient failures are retried with exponential backoff, resuming with `Range` when
+ * the server supports it and the file has a validator (ETag / Last-Modified).
+ *
+ * Errors: `MODEL_NOT_FOUND` (401/403/404/410, never retried), `ABORTED`, `INTEGRITY` (sha256 mismatch),
+ * `NETWORK` (anything else, after the retries; details `{url, file, status, attempts, reason}`).
+ *
+ * @example
+ * ```ts
+ * const { bytes } = await downloadFile('https://example.com/m/onnx/model.onnx', {
+ *   file: 'onnx/model.onnx',
+ *   onProgress: (e) => console.log(e.status, e.loaded, e.total),
+ * });
+ * ```
+ */
+export async function downloadFile(url: string, options: DownloadOptions): Promise<DownloadResult> {
+  const reporter = new ProgressReporter(options.file, options.onProgress);
+  const state = new DownloadState();
+  reporter.initiate();
+  return withRetries(url, options, (signal, watchdog) =>
+    downloadAttempt(url, options, state, reporter, signal, watchdog),
+  );
+}
+
+/**
+ * Whether `url` exists: a `HEAD` request (falling back to a one-byte `GET` for servers that refuse
+ * `HEAD`), with the same retries as downloads. 401/403/404/410 mean "no"; other errors are `NETWORK`.
+ *
+ * @example
+ * ```ts
+ * if (await probeFile('https://example.com/m/crf.json', { file: 'crf.json' })) loadCrf();
+ * ```
+ */
+export async function probeFile(url: string, options: DownloadOptions): Promise<boolean> {
+  return withRetries(url, options, async (signal, watchdog) => {
+    const fetchImpl = options.fetch ?? globalThis.fetch;
+    watchdog.arm();
+    let response = await raceAbort(fetchImpl(url, { method: 'HEAD', signal }), signal);
+    if (response.status === 405 || response.status === 501) {
+      response = await raceAbort(fetchImpl(url, { headers: { range: 'bytes=0-0' }, signal }), signal);
+      discardBody(response);
+    }
+    watchdog.disarm();
+    if (NOT_FOUND_STATUSES.has(response.status)) return false;
+    if (isTransientStatus(response.status)) {
+      throw new TransientFailure(`HTTP ${response.status}`, response.status, retryAfterMs(response));
+    }
+    if (response.ok) return true;
+    throw new BertwebError('NETWORK', `checking ${options.file} at ${url} failed: HTTP ${response.status}`, {
+      url,
+      file: options.file,
+      status: response.status,
+      attempts: 1,
+    });
+  });
+}
+
+/** Aborts an attempt when no data arrives for the stall timeout. */
+interface Watchdog {
+  /** (Re)starts the countdown. */
+  arm(): void;
+  disarm(): void;
+}
+
+type Attempt<T> = (signal: AbortSignal, watchdog: Watchdog) => Promise<T>;
+
+async function withRetries<T>(url: string, options: DownloadOptions, attempt: Attempt<T>): Promise<T> {
+  const retries = Math.max(0, Math.floor(options.retries ?? TRANSFER_DEFAULTS.retries));
+  const baseDelay = Math.max(0, options.retryDelayMs ?? TRANSFER_DEFAULTS.retryDelayMs);
+  let last: TransientFailure | undefined;
+  for (let n = 1; n <= retries + 1; n++) {
+    throwIfAborted(options.signal);
+    try {
+      return await runAttempt(options, attempt);
+    } catch (error) {
+      if (!(error instanceof TransientFailure)) throw error;
+      last = error;
+      if (n > retries) break;
+      const backoff = baseDelay * 2 ** (n - 1);
+      await sleep(Math.min(Math.max(backoff, error.retryAfterMs ?? 0), MAX_RETRY_DELAY_MS), options.signal);
+    }
+  }
+  const attempts = retries + 1;
+  const where = options.sourceId ? ` of ${options.sourceId}` : '';
+  throw new BertwebError(
+    'NETWORK',
+    `downloading "${options.file}"${where} from ${url} failed after ${attempts} attempt(s): ${last?.message}`,
+    { url, file: options.file, status: last?.status, attempts, reason: last?.message },
+  );
+}
+
+/**
+ * Runs one attempt under its own abort controller (linked to the caller's signal) and a stall
+ * watchdog, and sorts what it throws: the caller's abort -> `ABORTED`; a stall or any unexpected
+ * error (a fetch `TypeError`, a broken body stream) -> {@link TransientFailure}.
+ */
+async function runAttempt<T>(options: DownloadOptions, attempt: Attempt<T>): Promise<T> {
+  const controller = new AbortController();
+  const linked = anySignal([options.signal, controller.signal]);
+  const stallMs = Math.max(1, options.stallTimeoutMs ?? TRANSFER_DEFAULTS.stallTimeoutMs);
+  let stalled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const watchdog: Watchdog = {
+    arm() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        controller.abort(new TransientFailure(`stalled: no data for ${stallMs} ms`));
+      }, stallMs);
+    },
+    disarm() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+  try {
+    return await attempt(linked.signal as AbortSignal, watchdog);
+  } catch (error) {
+    if (options.signal?.aborted) throw abortError(options.signal);
+    if (stalled) throw new TransientFailure(`stalled: no data for ${stallMs} ms`);
+    if (error instanceof TransientFailure || error instanceof BertwebError) throw error;
+    throw new TransientFailure(`network error: ${describe(error)}`);
+  } finally {
+    watchdog.disarm();
+    controller.abort();
+    linked.dispose();
+  }
+}
+
+/** What survives between the attempts of one download (for resuming). */
+class DownloadState {
+  sink: ByteSink | undefined;
+  /** Full size in bytes when known (identity-encoded Content-Length), else 0. */
+  total = 0;
+  sha256: string | undefined;
+  /** ETag or Last-Modified, sent as `If-Range` so a changed file is sent whole instead of spliced. */
+  validator: string | undefined;
+  acceptRanges = false;
+  announced = false;
+
+  resumeOffset(): number {
+    const loaded = this.sink?.length ?? 0;
+    return loaded > 0 && loaded < this.total && this.acceptRanges && this.validator !== undefined ? loaded : 0;
+  }
+
+  reset(): void {
+    this.sink = undefined;
+    this.total = 0;
+    this.sha256 = undefined;
+    this.validator = undefined;
+    this.acceptRanges = false;
+  }
+}
+
+async function downloadAttempt(
+  url: string,
+  options: DownloadOptions,
+  state: DownloadState,
+  reporter: ProgressReporter,
+  signal: AbortSignal,
+  watchdog: Watchdog,
+): Promise<DownloadResult> {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const resumeFrom = state.resumeOffset();
+  const headers: Record<string, string> = {};
+  if (resumeFrom > 0 && state.validator !== undefined) {
+    headers.range = `bytes=${resumeFrom}-`;
+    headers['if-range'] = state.validator;
+  } else {
+    state.reset();
+  }
+
+  watchdog.arm();
+  const response = await raceAbort(fetchImpl(url, { signal, headers }), signal);
+  watchdog.disarm();
+  const { status } = response;
+
+  if (NOT_FOUND_STATUSES.has(status)) {
+    discardBody(response);
+    const hint = status === 401 || status === 403 ? ' (private or gated repository?)' : '';
+    const where = options.sourceId ? ` in ${options.sourceId}` : '';
+    throw new BertwebError('MODEL_NOT_FOUND', `model file "${options.file}" not found${where}: HTTP ${status}${hint}`, {
+      url,
+      file: options.file,
+      source: options.sourceId,
+      status,
+    });
+  }
+  if (isTransientStatus(status) || status === 416) {
+    discardBody(response);
+    if (status === 416) state.reset();
+    throw new TransientFailure(`HTTP ${status}`, status, retryAfterMs(response));
+  }
+  if (status === 206 && resumeFrom > 0) {
+    const range = parseContentRange(response.headers.get('content-range'));
+    if (!range || range.start !== resumeFrom || range.size !== state.total) {
+      discardBody(response);
+      state.reset();
+      throw new TransientFailure(`unexpected Content-Range on resume: ${response.headers.get('content-range')}`);
+    }
+  } else if (response.ok && status !== 206) {
+    state.reset();
+    describeFullResponse(response, state);
+  } else {
+    discardBody(response);
+    throw new BertwebError('NETWORK', `downloading "${options.file}" from ${url} failed: HTTP ${status}`, {
+      url,
+      file: options.file,
+      status,
+      attempts: 1,
+    });
+  }
+
+  if (!state.announced) {
+    state.announced = true;
+    reporter.download(state.total);
+  }
+  const sink = state.sink ?? ByteSink.create(state.total);
+  state.sink = sink;
+  await readBody(response, sink, state.total, reporter, signal, watchdog);
+
+  if (state.total > 0) {
+    if (sink.length < state.total) {
+      throw new TransientFailure(`truncated body: received ${sink.length} of ${state.total} bytes`);
+    }
+    if (sink.length > state.total) {
+      state.reset();
+      throw new TransientFailure('body longer than its Content-Length');
+    }
+  }
+  const bytes = sink.bytes();
+  let sha256: string | undefined;
+  if (state.sha256 !== undefined && canDigest()) {
+    const actual = await sha256Hex(bytes);
+    throwIfAborted(options.signal);
+    if (actual !== state.sha256) {
+      throw new BertwebError(
+        'INTEGRITY',
+        `"${options.file}" from ${url} does not match its announced sha256 (expected ${state.sha256}, got ${actual})`,
+        { url, file: options.file, expected: state.sha256, actual },
+      );
+    }
+    sha256 = actual;
+  }
+  reporter.done(bytes.length);
+  return sha256 === undefined ? { bytes } : { bytes, sha256 };
+}
+
+/** Fills `state` from a full (non-range) response. */
+function describeFullResponse(response: Response, state: DownloadState): void {
+  const encoding = response.headers.get('content-encoding');
+  // A compressed body is decoded by fetch: its Content-Length counts encoded bytes and cannot be checked.
+  const encoded = encoding !== null && encoding.trim().toLowerCase() !== 'identity';
+  const length = parseLength(response.headers.get('content-length'));
+  state.total = !encoded && length !== undefined ? length : 0;
+  state.sha256 = announcedSha256(response.headers);
+  const etag = response.headers.get('etag');
+  const strongEtag = etag !== null && !/^W\//i.test(etag.trim()) ? etag.trim() : undefined;
+  state.validator = strongEtag ?? response.headers.get('last-modified') ?? undefined;
+  state.acceptRanges = !encoded && (response.headers.get('accept-ranges') ?? '').toLowerCase().includes('bytes');
+}
+
+async function readBody(
+  response: Response,
+  sink: ByteSink,
+  total: number,
+  reporter: ProgressReporter,
+  signal: AbortSignal,
+  watchdog: Watchdog,
+): Promise<void> {
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      watchdog.arm();
+      const { done, value } = await raceAbort(reader.read(), signal);
+      watchdog.disarm();
+      if (done) break;
+      if (value.length === 0) continue;
+      sink.write(value);
+      reporter.progress(sink.length, total);
+    }
+    finished = true;
+  } finally {
+    // Cancelling releases the connection; a pending read (left behind by an abort race) settles as done.
+    if (!finished) reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Collects a body. With a known size the buffer is allocated once and filled in place (no second
+ * copy of a 500 MB model); otherwise it grows by doubling.
+ */
+class ByteSink {
+  private buffer: Uint8Array;
+  length = 0;
+
+  private constructor(buffer: Uint8Array) {
+    this.buffer = buffer;
+  }
+
+  static create(expected: number): ByteSink {
+    if (expected > 0) {
+      try {
+        return new ByteSink(new Uint8Array(expected));
+      } catch {
+        // A Content-Length too large to allocate at once: grow as the bytes actually arrive.
+      }
+    }
+    return new ByteSink(new Uint8Array(64 * 1024));
+  }
+
+  write(chunk: Uint8Array): void {
+    const needed = this.length + chunk.length;
+    if (needed > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+    }
+    this.buffer.set(chunk, this.length);
+    this.length = needed;
+  }
+
+  bytes(): Uint8Array {
+    return this.length === this.buffer.length ? this.buffer : this.buffer.slice(0, this.length);
+  }
+}
+
+function discardBody(response: Response): void {
+  response.body?.cancel().catch(() => {});
+}
+
+function parseLength(value: string | null): number | undefined {
+  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** `bytes 100-199/1000` -> `{start: 100, size: 1000}`. */
+function parseContentRange(value: string | null): { start: number; size: number } | undefined {
+  const match = value === null ? null : /^\s*bytes\s+(\d+)-(\d+)\/(\d+)\s*$/i.exec(value);
+  if (!match) return undefined;
+  return { start: Number(match[1]), size: Number(match[3]) };
+}
+
+/** `Retry-After` in ms (seconds or an HTTP date), if present. */
+function retryAfterMs(response: Response): number | undefined {
+  const value = response.headers.get('retry-after');
+  if (value === null) return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
+  }
+  return String(error);
+}

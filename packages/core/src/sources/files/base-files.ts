@@ -1,0 +1,43 @@
+import { BertwebError } from '../../errors.js';
+import type { ModelFiles, ProgressCallback } from '../types.js';
+
+const utf8 = new TextDecoder('utf-8');
+
+/** `text` and `json` on top of `bytes`, shared by every {@link ModelFiles} implementation. */
+export abstract class BaseModelFiles implements ModelFiles {
+  abstract readonly id: string;
+
+  abstract exists(name: string, options?: { readonly signal?: AbortSignal }): Promise<boolean>;
+
+  abstract bytes(
+    name: string,
+    options?: { readonly signal?: AbortSignal; readonly onProgress?: ProgressCallback },
+  ): Promise<Uint8Array>;
+
+  async text(name: string, options?: { readonly signal?: AbortSignal }): Promise<string> {
+    return utf8.decode(await this.bytes(name, options));
+  }
+
+  async json<T = unknown>(name: string, options?: { readonly signal?: AbortSignal }): Promise<T> {
+    const text = await this.text(name, options);
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new BertwebError(
+        'MODEL_INVALID',
+        `"${name}" of ${this.id} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+        { file: name, source: this.id },
+        { cause: error },
+      );
+    }
+  }
+
+  /** The `MODEL_NOT_FOUND` error for a missing file. */
+  protected notFound(name: string, details?: Record<string, unknown>): BertwebError {
+    return new BertwebError('MODEL_NOT_FOUND', `model file "${name}" not found in ${this.id}`, {
+      file: name,
+      source: this.id,
+      ...details,
+    });
+  }
+}

@@ -1,0 +1,72 @@
+import type * as FsPromises from 'node:fs/promises';
+import type * as Path from 'node:path';
+import { BertwebError, throwIfAborted } from '../../errors.js';
+import { normalizeFileName } from '../names.js';
+import { nodeBuiltin } from '../platform.js';
+import { combineProgress, ProgressReporter } from '../progress.js';
+import { anySignal } from '../signals.js';
+import type { ProgressCallback, SourceOptions } from '../types.js';
+import { BaseModelFiles } from './base-files.js';
+
+/** Error codes of `fs` that mean "this file is not there (for us)". */
+const MISSING_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM']);
+
+/**
+ * Files of a model folder on the local disk (Node). Nothing is cached: the folder is the cache.
+ * Reads report `initiate` and `done` progress events so UIs complete as for downloads.
+ */
+export class LocalModelFiles extends BaseModelFiles {
+  /** @param id The folder path (absolute where Node could resolve it). */
+  constructor(
+    readonly id: string,
+    private readonly options: SourceOptions = {},
+  ) {
+    super();
+  }
+
+  private async pathOf(file: string): Promise<string> {
+    const path = await nodeBuiltin<typeof Path>('node:path');
+    return path.join(this.id, ...file.split('/'));
+  }
+
+  async exists(name: string, options?: { readonly signal?: AbortSignal }): Promise<boolean> {
+    const file = normalizeFileName(name);
+    throwIfAborted(this.options.signal);
+    throwIfAborted(options?.signal);
+    const fs = await nodeBuiltin<typeof FsPromises>('node:fs/promises');
+    try {
+      return (await fs.stat(await this.pathOf(file))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async bytes(
+    name: string,
+    options?: { readonly signal?: AbortSignal; readonly onProgress?: ProgressCallback },
+  ): Promise<Uint8Array> {
+    const file = normalizeFileName(name);
+    const linked = anySignal([this.options.signal, options?.signal]);
+    try {
+      throwIfAborted(linked.signal);
+      const reporter = new ProgressReporter(file, combineProgress(this.options.onProgress, options?.onProgress));
+      reporter.initiate();
+      const fs = await nodeBuiltin<typeof FsPromises>('node:fs/promises');
+      const path = await this.pathOf(file);
+      let buffer: Uint8Array;
+      try {
+        buffer = await fs.readFile(path, linked.signal ? { signal: linked.signal } : undefined);
+      } catch (error) {
+        throwIfAborted(linked.signal);
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && MISSING_CODES.has(code)) throw this.notFound(file, { path, reason: code });
+        throw new BertwebError('INTERNAL', `reading ${path} failed: ${String(error)}`, { path }, { cause: error });
+      }
+      const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+      reporter.done(bytes.byteLength);
+      return bytes;
+    } finally {
+      linked.dispose();
+    }
+  }
+}
