@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BertwebError } from '../../errors.js';
+import { FolderModelCache } from '../cache/folder-cache.js';
+import { MemoryModelCache } from '../cache/memory-cache.js';
+import { resolveSource } from '../resolve.js';
+import { type ModelServer, startModelServer } from '../test-utils/index.js';
+import type { ProgressEvent } from '../types.js';
+
+const CONFIG = { model_type: 'bert', hidden_size: 32, id2label: { 0: 'O', 1: 'B-PER' } };
+const WEIGHTS = new Uint8Array(200_000).map((_, i) => (i * 31 + 7) % 251);
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+const FILES = {
+  'folder/config.json': JSON.stringify(CONFIG),
+  'folder/broken.json': '{"model_type": ',
+  'folder/onnx/model.onnx': WEIGHTS,
+  'owner/model/resolve/main/config.json': JSON.stringify({ ...CONFIG, revision: 'main' }),
+  'owner/model/resolve/v2/config.json': JSON.stringify({ ...CONFIG, revision: 'v2' }),
+  'owner/model/resolve/refs/pr/1/config.json': JSON.stringify({ ...CONFIG, revision: 'pr1' }),
+};
+
+let server: ModelServer;
+let cacheDir: string;
+let cache: FolderModelCache;
+
+beforeEach(async () => {
+  server = await startModelServer({ files: FILES });
+  cacheDir = await mkdtemp(join(tmpdir(), 'bertweb-cache-test-'));
+  cache = new FolderModelCache(cacheDir);
+});
+afterEach(async () => {
+  await server.close();
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+const FAST = { retryDelayMs: 5, stallTimeoutMs: 2_000 } as const;
+
+async function rejection(promise: Promise<unknown>): Promise<BertwebError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(BertwebError);
+  return error as BertwebError;
+}
+
+describe('remote sources', () => {
+  it('reads a folder URL and serves the second load from the cache without any GET', async () => {
+    const first = resolveSource(`${server.url}folder/`, { cache, ...FAST });
+    expect(first.id).toBe(`${server.url}folder/`);
+    expect(await first.json('config.json')).toEqual(CONFIG);
+    expect(sha256(await first.bytes('onnx/model.onnx'))).toBe(sha256(WEIGHTS));
+    expect(server.count({ method: 'GET' })).toBe(2);
+
+    server.clearRequests();
+    const events: ProgressEvent[] = [];
+    const second = resolveSource(`${server.url}folder`, { cache, ...FAST, onProgress: (e) => events.push(e) });
+    expect(await second.json('config.json')).toEqual(CONFIG);
+    expect(sha256(await second.bytes('onnx/model.onnx'))).toBe(sha256(WEIGHTS));
+    expect(await second.exists('onnx/model.onnx')).toBe(true);
+    expect(server.requests).toHaveLength(0);
+    const weightEvents = events.filter((e) => e.file === 'onnx/model.onnx');
+    expect(weightEvents.map((e) => e.status)).toEqual(['initiate', 'progress', 'done']);
+    expect(weightEvents.every((e) => e.cached === true)).toBe(true);
+    expect(weightEvents.at(-1)).toMatchObject({ loaded: WEIGHTS.length, total: WEIGHTS.length });
+  });
+
+  it('stores the verified sha256 with the entry', async () => {
+    await server.close();
+    server = await startModelServer({ files: FILES, sha256Etag: true });
+    await resolveSource(`${server.url}folder/`, { cache }).bytes('onnx/model.onnx');
+    const entries = await cache.list();
+    expect(entries).toEqual([
+      expect.objectContaining({
+        url: `${server.url}folder/onnx/model.onnx`,
+        size: WEIGHTS.length,
+        sha256: sha256(WEIGHTS),
+      }),
+    ]);
+  });
+
+  it('caches nothing (and leaves no temp file) when a download is aborted midway', async () => {
+    await server.close();
+    server = await startModelServer({ files: FILES, throttleBytesPerSec: 400_000 });
+    const controller = new AbortController();
+    const files = resolveSource(`${server.url}folder/`, { cache, ...FAST });
+    const started = Date.now();
+    const promise = files.bytes('onnx/model.onnx', {
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.status === 'progress' && e.loaded >= 40_000) controller.abort();
+      },
+    });
+    const error = await rejection(promise);
+    expect(error.code).toBe('ABORTED');
+    expect(Date.now() - started).toBeLessThan(400); // the whole body would take 500 ms
+    expect(await cache.list()).toEqual([]);
+    expect(await readdir(cacheDir).catch(() => [])).toEqual([]);
+  });
+
+  it('honours the source-level signal too', async () => {
+    const files = resolveSource(`${server.url}folder/`, { cache, signal: AbortSignal.abort() });
+    expect((await rejection(files.bytes('config.json'))).code).toBe('ABORTED');
+    expect(server.count()).toBe(0);
+  });
+
+  it('never caches a truncated body, and caches the complete retry', async () => {
+    server.setFaults([{ kind: 'truncate', path: 'folder/onnx/model.onnx', afterBytes: 5_000 }]);
+    const files = resolveSource(`${server.url}folder/`, { cache, retries: 1, retryDelayMs: 5 });
+    expect((await rejection(files.bytes('onnx/model.onnx'))).code).toBe('NETWORK');
+    expect(await cache.list()).toEqual([]);
+    expect(await readdir(cacheDir).catch(() => [])).toEqual([]);
+
+    server.setFaults([{ kind: 'truncate', path: 'folder/onnx/model.onnx', afterBytes: 5_000, times: 1 }]);
+    expect(sha256(await files.bytes('onnx/model.onnx'))).toBe(sha256(WEIGHTS));
+    expect((await cache.list()).map((e) => e.size)).toEqual([WEIGHTS.length]);
+  });
+
+  it('never caches a body whose sha256 does not match', async () => {
+    server.setFaults([{ kind: 'etag', etag: 'b'.repeat(64) }]);
+    const files = resolveSource(`${server.url}folder/`, { cache, ...FAST });
+    const error = await rejection(files.bytes('onnx/model.onnx'));
+    expect(error.code).toBe('INTEGRITY');
+    expect(await cache.list()).toEqual([]);
+  });
+
+  it('reports missing files as MODEL_NOT_FOUND with file and source, without retries', async () => {
+    const files = resolveSource(`${server.url}folder/`, { cache, ...FAST });
+    const error = await rejection(files.text('tokenizer.json'));
+    expect(error.code).toBe('MODEL_NOT_FOUND');
+    expect(error.message).toContain('"tokenizer.json"');
+    expect(error.message).toContain(`${server.url}folder/`);
+    expect(server.count()).toBe(1);
+    expect(await files.exists('tokenizer.json')).toBe(false);
+    expect(await files.exists('config.json')).toBe(true);
+    expect(server.count({ method: 'HEAD' })).toBe(2);
+  });
+
+  it('reports unparsable JSON as MODEL_INVALID naming the file', async () => {
+    const error = await rejection(resolveSource(`${server.url}folder/`, { cache: false }).json('broken.json'));
+    expect(error.code).toBe('MODEL_INVALID');
+    expect(error.message).toContain('"broken.json"');
+  });
+
+  it('does not touch any cache with cache: false', async () => {
+    const files = resolveSource(`${server.url}folder/`, { cache: false });
+    await files.bytes('config.json');
+    await files.bytes('config.json');
+    expect(server.count({ method: 'GET' })).toBe(2);
+  });
+
+  it('builds hub URLs with revision and a custom base URL, and caches per revision', async () => {
+    const memory = new MemoryModelCache();
+    const base = server.url.replace(/\/$/, '');
+    const main = resolveSource('owner/model', { hubBaseUrl: base, cache: memory });
+    expect(main.id).toBe(`${base}/owner/model@main`);
+    expect(await main.json('config.json')).toMatchObject({ revision: 'main' });
+    expect(
+      await resolveSource('owner/model@v2', { hubBaseUrl: base, cache: memory }).json('config.json'),
+    ).toMatchObject({
+      revision: 'v2',
+    });
+    const pr = resolveSource({ hub: 'owner/model', revision: 'refs/pr/1', baseUrl: `${base}/` }, { cache: memory });
+    expect(await pr.json('config.json')).toMatchObject({ revision: 'pr1' });
+    expect(server.requests.map((r) => r.path)).toEqual([
+      'owner/model/resolve/main/config.json',
+      'owner/model/resolve/v2/config.json',
+      'owner/model/resolve/refs/pr/1/config.json', // the server sees the decoded path
+    ]);
+    expect((await memory.list()).map((e) => e.url).sort()).toEqual([
+      `${base}/owner/model/resolve/main/config.json`,
+      `${base}/owner/model/resolve/refs%2Fpr%2F1/config.json`,
+      `${base}/owner/model/resolve/v2/config.json`,
+    ]);
+    expect(await memory.delete(`${base}/owner/model/resolve/v2/`)).toBe(1);
+  });
+
+  it('still returns the bytes when the cache refuses to store them', async () => {
+    const failing = new MemoryModelCache();
+    failing.put = async () => {
+      throw new BertwebError('QUOTA', 'full');
+    };
+    const warn = console.warn;
+    const warnings: unknown[] = [];
+    console.warn = (...args: unknown[]) => warnings.push(args);
+    try {
+      const files = resolveSource(`${server.url}folder/`, { cache: failing });
+      expect(await files.json('config.json')).toEqual(CONFIG);
+      expect(await files.json('config.json')).toEqual(CONFIG);
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings).toHaveLength(1);
+  });
+});
