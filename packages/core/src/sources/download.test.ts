@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BertwebError } from '../errors.js';
 import { downloadFile, probeFile } from './download.js';
-import { type ModelServer, type ServerFault, startModelServer } from './test-utils/index.js';
+import { type ModelServer, rejection, type ServerFault, startModelServer } from './test-utils/index.js';
 import type { ProgressEvent } from './types.js';
 
 /** Deterministic pseudo-random bytes, so a wrong splice or offset cannot go unnoticed. */
@@ -31,15 +30,6 @@ afterEach(async () => {
 async function serve(faults: ServerFault[] = [], extra: Parameters<typeof startModelServer>[0] = {}) {
   server = await startModelServer({ files: { [`m/${FILE}`]: BODY }, faults, ...extra });
   return { server, url: `${server.url}m/${FILE}` };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<BertwebError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BertwebError);
-  return error as BertwebError;
 }
 
 describe('downloadFile', () => {

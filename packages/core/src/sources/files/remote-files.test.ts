@@ -7,7 +7,7 @@ import { BertwebError } from '../../errors.js';
 import { FolderModelCache } from '../cache/folder-cache.js';
 import { MemoryModelCache } from '../cache/memory-cache.js';
 import { resolveSource } from '../resolve.js';
-import { type ModelServer, startModelServer } from '../test-utils/index.js';
+import { type ModelServer, rejection, startModelServer } from '../test-utils/index.js';
 import type { ProgressEvent } from '../types.js';
 
 const CONFIG = { model_type: 'bert', hidden_size: 32, id2label: { 0: 'O', 1: 'B-PER' } };
@@ -38,15 +38,6 @@ afterEach(async () => {
 });
 
 const FAST = { retryDelayMs: 5, stallTimeoutMs: 2_000 } as const;
-
-async function rejection(promise: Promise<unknown>): Promise<BertwebError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BertwebError);
-  return error as BertwebError;
-}
 
 describe('remote sources', () => {
   it('reads a folder URL and serves the second load from the cache without any GET', async () => {

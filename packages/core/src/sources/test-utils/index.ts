@@ -6,3 +6,4 @@ export {
   type ServerFault,
   startModelServer,
 } from './model-server.js';
+export { rejection } from './rejection.js';
