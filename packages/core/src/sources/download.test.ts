@@ -166,6 +166,35 @@ describe('downloadFile', () => {
     expect(calls).toBe(2);
   });
 
+  it('handles bodies of unknown length and content-encoded bodies (whose Content-Length is not the size)', async () => {
+    const chunks = [BODY.subarray(0, 1000), BODY.subarray(1000, 5000), BODY.subarray(5000)];
+    const streaming: typeof fetch = async () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(chunk.slice());
+            controller.close();
+          },
+        }),
+      );
+    const events: ProgressEvent[] = [];
+    const unknown = await downloadFile('http://example.invalid/a', {
+      file: 'a',
+      fetch: streaming,
+      onProgress: (e) => events.push(e),
+    });
+    expect(sha256(unknown.bytes)).toBe(sha256(BODY));
+    expect(unknown.bytes.length).toBe(BODY.length);
+    expect(events.find((e) => e.status === 'download')?.total).toBe(0);
+    expect(events.at(-1)).toEqual({ status: 'done', file: 'a', loaded: BODY.length, total: BODY.length });
+
+    // fetch hands out the decoded body; Content-Length counted the gzip bytes.
+    const encoded: typeof fetch = async () =>
+      new Response(BODY.slice(), { headers: { 'content-encoding': 'gzip', 'content-length': '1000' } });
+    const decoded = await downloadFile('http://example.invalid/b', { file: 'b', fetch: encoded, retries: 0 });
+    expect(sha256(decoded.bytes)).toBe(sha256(BODY));
+  });
+
   it('verifies the announced sha256: match passes, mismatch is INTEGRITY (not retried)', async () => {
     const { server, url } = await serve([], { sha256Etag: true });
     const ok = await downloadFile(url, { file: FILE, ...FAST });

@@ -46,7 +46,7 @@ export class ProgressReporter {
   progress(loaded: number, total: number, force = false): void {
     if (loaded <= this.reported && !force) return;
     const now = Date.now();
-    if (!force && now - this.lastEmit < PROGRESS_INTERVAL_MS && loaded < total) return;
+    if (!force && now - this.lastEmit < PROGRESS_INTERVAL_MS && (total === 0 || loaded < total)) return;
     this.emit('progress', Math.max(loaded, this.reported), total);
   }
 
