@@ -11,7 +11,14 @@ import { ProgressReporter } from './progress.js';
 import { abortError, anySignal, raceAbort, sleep } from './signals.js';
 import type { ProgressCallback } from './types.js';
 
-/** Defaults of {@link TransferOptions}. */
+/**
+ * Defaults of {@link TransferOptions}.
+ *
+ * @example
+ * ```ts
+ * const patient = { retries: TRANSFER_DEFAULTS.retries * 2, stallTimeoutMs: 120_000 };
+ * ```
+ */
 export const TRANSFER_DEFAULTS = {
   retries: 3,
   retryDelayMs: 250,
@@ -21,7 +28,14 @@ export const TRANSFER_DEFAULTS = {
 /** Upper bound of one backoff wait (also caps a server's `Retry-After`). */
 const MAX_RETRY_DELAY_MS = 30_000;
 
-/** Network behaviour of one transfer (a subset of `SourceOptions`). */
+/**
+ * Network behaviour of one transfer (a subset of `SourceOptions`).
+ *
+ * @example
+ * ```ts
+ * const options: TransferOptions = { retries: 5, retryDelayMs: 500, signal: controller.signal };
+ * ```
+ */
 export interface TransferOptions {
   readonly fetch?: typeof fetch;
   readonly signal?: AbortSignal;
@@ -33,7 +47,14 @@ export interface TransferOptions {
   readonly stallTimeoutMs?: number;
 }
 
-/** {@link TransferOptions} plus what messages and progress events need. */
+/**
+ * {@link TransferOptions} plus what messages and progress events need.
+ *
+ * @example
+ * ```ts
+ * const options: DownloadOptions = { file: 'config.json', sourceId: 'owner/model@main', onProgress: console.log };
+ * ```
+ */
 export interface DownloadOptions extends TransferOptions {
   /** File name inside the model folder (progress events and messages). */
   readonly file: string;
@@ -42,7 +63,15 @@ export interface DownloadOptions extends TransferOptions {
   readonly onProgress?: ProgressCallback;
 }
 
-/** A complete, verified download. */
+/**
+ * A complete, verified download.
+ *
+ * @example
+ * ```ts
+ * const { bytes, sha256 } = await downloadFile(url, { file: 'onnx/model.onnx' });
+ * if (sha256) console.log('verified', sha256);
+ * ```
+ */
 export interface DownloadResult {
   readonly bytes: Uint8Array;
   /** The sha256 the server announced and the bytes matched; `undefined` when none was announced. */

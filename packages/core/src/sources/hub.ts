@@ -4,14 +4,43 @@ import { BertwebError } from '../errors.js';
 import { fileNameToUrlPath } from './names.js';
 import { readEnv } from './platform.js';
 
-/** Default hub. */
+/**
+ * Default hub.
+ *
+ * @example
+ * ```ts
+ * resolveSource('owner/model', { hubBaseUrl: DEFAULT_HUB_BASE_URL });
+ * ```
+ */
 export const DEFAULT_HUB_BASE_URL = 'https://huggingface.co';
-/** Environment variable (Node) that overrides the default hub base URL, e.g. for a mirror. */
+/**
+ * Environment variable (Node) that overrides the default hub base URL, e.g. for a mirror.
+ *
+ * @example
+ * ```ts
+ * // BERTWEB_HUB_BASE_URL=https://hf-mirror.example bertweb tag --model owner/model
+ * console.log(process.env[HUB_BASE_URL_ENV]);
+ * ```
+ */
 export const HUB_BASE_URL_ENV = 'BERTWEB_HUB_BASE_URL';
-/** Default revision (branch, tag or commit). */
+/**
+ * Default revision (branch, tag or commit).
+ *
+ * @example
+ * ```ts
+ * resolveSource({ hub: 'owner/model', revision: DEFAULT_REVISION });
+ * ```
+ */
 export const DEFAULT_REVISION = 'main';
 
-/** A hub repo at a revision. */
+/**
+ * A hub repo at a revision.
+ *
+ * @example
+ * ```ts
+ * const ref: HubRef = { repo: 'owner/model', revision: 'main', baseUrl: 'https://huggingface.co' };
+ * ```
+ */
 export interface HubRef {
   /** `owner/name`. */
   readonly repo: string;

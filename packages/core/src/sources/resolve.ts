@@ -12,7 +12,15 @@ import { fileNameToUrlPath } from './names.js';
 import { isNode, nodeBuiltinSync } from './platform.js';
 import type { FileMap, ModelFiles, ModelSource, SourceOptions } from './types.js';
 
-/** What a source string or object turned out to be. */
+/**
+ * What a source string or object turned out to be.
+ *
+ * @example
+ * ```ts
+ * const parsed: ParsedSource = parseSource(input);
+ * if (parsed.kind === 'hub') console.log(parsed.ref.repo, parsed.ref.revision);
+ * ```
+ */
 export type ParsedSource =
   | { readonly kind: 'local'; readonly path: string }
   | { readonly kind: 'url' /** Folder URL, ending in `/`. */; readonly url: string }

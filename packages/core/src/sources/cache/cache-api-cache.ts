@@ -2,7 +2,14 @@ import { BertwebError } from '../../errors.js';
 import type { CacheEntry, ModelCache } from '../types.js';
 import { isQuotaError, matchesKey } from './keys.js';
 
-/** Name of the Cache API cache bertweb uses; the suffix changes if the stored format ever does. */
+/**
+ * Name of the Cache API cache bertweb uses; the suffix changes if the stored format ever does.
+ *
+ * @example
+ * ```ts
+ * await caches.delete(CACHE_API_NAME); // forget every cached model
+ * ```
+ */
 export const CACHE_API_NAME = 'bertweb-models-v1';
 
 const SIZE_HEADER = 'x-bertweb-size';

@@ -7,7 +7,15 @@ import { nodeBuiltin, readEnv } from '../platform.js';
 import type { CacheEntry, ModelCache } from '../types.js';
 import { isQuotaError, matchesKey } from './keys.js';
 
-/** Environment variable that overrides the default cache folder. */
+/**
+ * Environment variable that overrides the default cache folder.
+ *
+ * @example
+ * ```ts
+ * // BERTWEB_CACHE_DIR=/data/bertweb node app.js
+ * console.log(process.env[CACHE_DIR_ENV]);
+ * ```
+ */
 export const CACHE_DIR_ENV = 'BERTWEB_CACHE_DIR';
 
 interface NodeModules {
