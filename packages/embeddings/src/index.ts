@@ -1,1 +1,34 @@
-export {};
+/**
+ * @bertweb/embeddings: token, subtoken and sentence embeddings (DeepPavlov's embedder outputs and
+ * sentence-transformers pooling), cosine similarity, an exact in-memory vector index, and the STS
+ * evaluation helpers (CSV, Spearman).
+ *
+ * @example
+ * ```ts
+ * import { createEmbedder, VectorIndex } from '@bertweb/embeddings';
+ * const embedder = await createEmbedder('sentence-transformers/all-MiniLM-L6-v2', { normalize: true });
+ * const docs = await embedder.embed(['Paris is in France.', 'Cats sleep a lot.']);
+ * const index = new VectorIndex(docs.dim);
+ * index.addMany(['paris', 'cats'], docs);
+ * index.search((await embedder.embed(['capital of France'])).data, 1); // [{ id: 'paris', score }]
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { createEmbedder, Embedder } from './embedder.js';
+export { l2NormalizeInPlace, maxPool, meanPool } from './pooling.js';
+export { poolingFromConfig, readSentenceConfig, type SentenceConfig } from './sentence-config.js';
+export { checkMatrix, type SimilarityMatrix, similarity, similarityMatrix } from './similarity.js';
+export { parseCsv, parseStsCsv, type StsPair } from './sts/csv.js';
+export { averageRanks, pearson, spearman } from './sts/spearman.js';
+export { type ScoredIndex, topK } from './top-k.js';
+export type {
+  DetailedEmbedding,
+  EmbedderOptions,
+  EmbeddingMatrix,
+  Embeddings,
+  EmbedOptions,
+  LongTextMode,
+  Pooling,
+} from './types.js';
+export { type SearchHit, type VectorId, VectorIndex } from './vector-index.js';

@@ -1,1 +1,31 @@
-export {};
+/**
+ * @bertweb/qa: extractive question answering (SQuAD 1.1 / 2.0) over contexts of any length, with
+ * answers as exact UTF-16 offsets into the original context, plus the official SQuAD EM/F1 metrics.
+ *
+ * @example
+ * ```ts
+ * import { createReader } from '@bertweb/qa';
+ * const reader = await createReader('distilbert/distilbert-base-cased-distilled-squad');
+ * const { text, start, end, score } = await reader.answer('Where is the tower?', 'The tower is in Paris.');
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { type Candidate, collectAnswers, PairAnswers } from './answers.js';
+export { createReader, Reader } from './reader.js';
+export { maskedSoftmax, searchWindow, type TokenSpan, type WindowLogits, type WindowSpans } from './span-search.js';
+export { parseSquad, type SquadDataset } from './squad/dataset.js';
+export {
+  evaluateSquadV1,
+  evaluateSquadV2,
+  exactMatchV1,
+  exactMatchV2,
+  f1V1,
+  f1V2,
+  type SquadQuestion,
+  type SquadV1Metrics,
+  type SquadV2Metrics,
+} from './squad/metrics.js';
+export { normalizeAnswer, pySplit } from './squad/normalize.js';
+export type { Answer, AnswerOptions, ReaderOptions } from './types.js';
+export { buildWindows, clsIndexOf, type WindowSettings } from './windows.js';

@@ -1,0 +1,126 @@
+/**
+ * Best-span search over one window's start/end logits.
+ *
+ * The rule (Hugging Face's question-answering pipeline, which DeepPavlov's reader follows up to the
+ * choice of softmax domain):
+ * - the softmax domain is the [CLS] token plus the window's context tokens (`sequenceIds === 1`);
+ *   question tokens, [SEP] and padding take no probability mass;
+ * - `pStart = softmax(startLogits)`, `pEnd = softmax(endLogits)` over that domain, in float64;
+ * - a span `(s, e)` is valid when both are context tokens, `s <= e` and `e - s + 1 <= maxAnswerLength`;
+ *   its score is `pStart[s] * pEnd[e]`;
+ * - the "no answer" score of the window is `pStart[cls] * pEnd[cls]`.
+ *
+ * The search visits each start with at most `maxAnswerLength` ends: O(n * maxAnswerLength).
+ * Ties keep the first span in (start, end) order.
+ */
+import { BertwebError } from '@bertweb/core';
+
+/** One scored span of a window, in token positions of that window. */
+export interface TokenSpan {
+  readonly startToken: number;
+  readonly endToken: number;
+  readonly score: number;
+}
+
+/** What a window contributes: its best spans (best first) and its no-answer score. */
+export interface WindowSpans {
+  readonly spans: TokenSpan[];
+  /** `pStart[cls] * pEnd[cls]`, or `undefined` when the window has no [CLS] at position 0. */
+  readonly nullScore: number | undefined;
+}
+
+/** Inputs of {@link searchWindow}. */
+export interface WindowLogits {
+  readonly startLogits: ArrayLike<number>;
+  readonly endLogits: ArrayLike<number>;
+  /** 1 marks a context token; anything else is masked. */
+  readonly sequenceIds: readonly (number | null)[];
+  /** Position of [CLS] (usually 0), or -1 when there is none. */
+  readonly clsIndex: number;
+}
+
+/**
+ * The `topK` best valid spans of one window and its no-answer score.
+ *
+ * @example
+ * ```ts
+ * const { spans, nullScore } = searchWindow(
+ *   { startLogits, endLogits, sequenceIds: encoding.sequenceIds, clsIndex: 0 },
+ *   { maxAnswerLength: 30, topK: 1 },
+ * );
+ * ```
+ */
+export function searchWindow(
+  window: WindowLogits,
+  options: { readonly maxAnswerLength: number; readonly topK: number },
+): WindowSpans {
+  const { startLogits, endLogits, sequenceIds, clsIndex } = window;
+  const n = sequenceIds.length;
+  if (startLogits.length < n || endLogits.length < n) {
+    throw new BertwebError('RUNTIME', `the model returned ${startLogits.length} logits for ${n} tokens`);
+  }
+  const domain: number[] = [];
+  if (clsIndex >= 0) domain.push(clsIndex);
+  for (let i = 0; i < n; i++) if (sequenceIds[i] === 1) domain.push(i);
+  const pStart = maskedSoftmax(startLogits, domain, n);
+  const pEnd = maskedSoftmax(endLogits, domain, n);
+  const nullScore = clsIndex >= 0 ? (pStart[clsIndex] as number) * (pEnd[clsIndex] as number) : undefined;
+
+  const best = new TopSpans(options.topK);
+  const maxLen = options.maxAnswerLength;
+  for (let s = 0; s < n; s++) {
+    if (sequenceIds[s] !== 1) continue;
+    const ps = pStart[s] as number;
+    // Context tokens are contiguous in a window, but do not rely on it: stop at the first non-context token.
+    const last = Math.min(n - 1, s + maxLen - 1);
+    for (let e = s; e <= last; e++) {
+      if (sequenceIds[e] !== 1) break;
+      const score = ps * (pEnd[e] as number);
+      if (best.accepts(score)) best.insert({ startToken: s, endToken: e, score });
+    }
+  }
+  return { spans: best.items, nullScore };
+}
+
+/**
+ * Softmax of `logits` over the positions in `domain` (float64); other positions get 0.
+ * A non-finite logit anywhere in the domain is a model failure: RUNTIME.
+ */
+export function maskedSoftmax(logits: ArrayLike<number>, domain: readonly number[], length: number): Float64Array {
+  const out = new Float64Array(length);
+  let max = Number.NEGATIVE_INFINITY;
+  for (const i of domain) {
+    const value = logits[i] as number;
+    if (!Number.isFinite(value)) {
+      throw new BertwebError('RUNTIME', `the model produced a non-finite logit (${value}) at token ${i}`);
+    }
+    if (value > max) max = value;
+  }
+  let sum = 0;
+  for (const i of domain) {
+    const e = Math.exp((logits[i] as number) - max);
+    out[i] = e;
+    sum += e;
+  }
+  for (const i of domain) out[i] = (out[i] as number) / sum;
+  return out;
+}
+
+/** The k best spans seen so far, best first; insertion keeps the earlier of equal scores first. */
+class TopSpans {
+  readonly items: TokenSpan[] = [];
+  constructor(private readonly k: number) {}
+
+  accepts(score: number): boolean {
+    if (this.items.length < this.k) return true;
+    return score > (this.items[this.items.length - 1] as TokenSpan).score;
+  }
+
+  insert(span: TokenSpan): void {
+    let i = this.items.length;
+    // Strictly greater moves ahead: equal scores stay in visiting order.
+    while (i > 0 && span.score > (this.items[i - 1] as TokenSpan).score) i--;
+    this.items.splice(i, 0, span);
+    if (this.items.length > this.k) this.items.pop();
+  }
+}

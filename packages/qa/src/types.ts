@@ -1,0 +1,45 @@
+/** Public types of the reader. */
+import type { LoadModelOptions } from '@bertweb/core';
+
+/**
+ * One answer. For a span, `context.slice(start, end) === text` (UTF-16 offsets into the ORIGINAL
+ * context) and `noAnswer` is false. The no-answer result (SQuAD 2.0) is
+ * `{ text: '', start: -1, end: -1, score: <no-answer probability>, noAnswer: true }`.
+ */
+export interface Answer {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  /**
+   * Span: `pStart * pEnd` in the window where it was found (softmax over [CLS] + context tokens).
+   * No-answer: the smallest `pStart[CLS] * pEnd[CLS]` over the context's windows; 0 for an empty context.
+   */
+  readonly score: number;
+  readonly noAnswer: boolean;
+}
+
+/** Per-call options of {@link Reader.answer} and the batch methods. */
+export interface AnswerOptions {
+  /** Return the `topK` best answers (best first) instead of the single best one. */
+  readonly topK?: number;
+  /** Longest answer in subtokens (default 30). */
+  readonly maxAnswerLength?: number;
+  /**
+   * SQuAD 2.0 behaviour. Unset (default): always answer with the best span (SQuAD 1.1). Set to `t`:
+   * answer "no answer" when `nullScore > bestSpan.score + t` (0 = Transformers' `handle_impossible_answer`).
+   */
+  readonly noAnswerThreshold?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link createReader}: model loading plus the windowing defaults. */
+export interface ReaderOptions extends LoadModelOptions {
+  /** Window length in tokens, question and special tokens included (default 384, capped to the model limit). */
+  readonly maxLength?: number;
+  /** Tokens shared by consecutive windows (Hugging Face `stride`; default 128). */
+  readonly docStride?: number;
+  /** Default of {@link AnswerOptions.maxAnswerLength}. */
+  readonly maxAnswerLength?: number;
+  /** Default of {@link AnswerOptions.noAnswerThreshold}. */
+  readonly noAnswerThreshold?: number;
+}
