@@ -42,7 +42,7 @@ export interface SourceOptions {
   readonly cache?: boolean | ModelCache;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressCallback;
-  /** Attempts for transient failures (5xx, network errors), default 3. */
+  /** Extra attempts after the first for transient failures (5xx, 429, network errors, stalls), default 3. */
   readonly retries?: number;
   /** First backoff delay in ms, doubled per attempt, default 250. */
   readonly retryDelayMs?: number;
