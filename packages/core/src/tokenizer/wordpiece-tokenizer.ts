@@ -1,0 +1,315 @@
+/**
+ * bertweb's own WordPiece tokenizer: BertNormalizer + BertPreTokenizer + WordPiece + post-processor,
+ * id-for-id identical to Hugging Face tokenizers, with offsets in UTF-16 units of the input.
+ */
+
+import { BertwebError } from '../errors.js';
+import { type AddedTokenMatch, AddedTokenMatcher, type AddedTokenSpec } from './added-tokens.js';
+import { decodeWordPieces, type WordPieceDecoderOptions } from './decoder.js';
+import { type BertNormalizerOptions, CharMapper, normalizeAligned } from './normalizer.js';
+import { assertIds, assertText, resolveTruncation, type TruncationDefaults } from './options.js';
+import {
+  type PaddingParams,
+  type PostProcessorSpec,
+  paddingTarget,
+  padEncoding,
+  postProcess,
+} from './post-processor.js';
+import type { EncodeOptions, Encoding, SpecialTokens, Tokenizer, WordPieces } from './types.js';
+import type { Vocab } from './vocab.js';
+import { emptyRawSequence, type RawSequence, WordPieceEncoder } from './wordpiece-encoder.js';
+
+/** Everything a {@link WordPieceTokenizer} is built from (what the loaders parse). */
+export interface WordPieceTokenizerConfig {
+  readonly vocab: Vocab;
+  readonly normalizer: BertNormalizerOptions;
+  readonly unkToken: string;
+  /** Default 100. */
+  readonly maxInputCharsPerWord?: number;
+  /** Tokens matched in the text before tokenization (special tokens, additions). */
+  readonly addedTokens?: readonly AddedTokenSpec[];
+  /** Special tokens and type ids; undefined: none. */
+  readonly postProcessor?: PostProcessorSpec;
+  /** Applied when `encode` gets no `truncation` option. */
+  readonly truncation?: TruncationDefaults;
+  /** Applied after post-processing (batch-longest or fixed), as tokenizer.json asks. */
+  readonly padding?: PaddingParams;
+  /** Undefined: tokens joined with spaces. */
+  readonly decoder?: WordPieceDecoderOptions;
+  readonly specialTokens: SpecialTokens;
+  readonly modelMaxLength?: number;
+}
+
+/**
+ * WordPiece tokenizer (BERT, DistilBERT, RuBERT, LaBSE, ...), built from parsed configuration.
+ * Use {@link tokenizerFromJson}, {@link tokenizerFromVocab} or {@link loadTokenizer} to make one.
+ *
+ * @example
+ * ```ts
+ * const tok = tokenizerFromVocab(vocabText, { do_lower_case: true });
+ * const enc = tok.encode('Héllo, world!');
+ * enc.tokens;  // ['[CLS]', 'hello', ',', 'world', '!', '[SEP]']
+ * enc.offsets; // [[0,0], [0,5], [5,6], [7,12], [12,13], [0,0]]
+ * ```
+ */
+export class WordPieceTokenizer implements Tokenizer {
+  readonly kind = 'wordpiece' as const;
+  readonly vocabSize: number;
+  readonly modelMaxLength: number;
+  readonly specialTokens: SpecialTokens;
+  /** Truncation used when `encode` is called without a `truncation` option (tokenizer.json). */
+  readonly truncation: TruncationDefaults | undefined;
+  /** Padding applied after post-processing (tokenizer.json), or undefined. */
+  readonly padding: PaddingParams | undefined;
+  readonly normalizerOptions: BertNormalizerOptions;
+
+  private readonly vocab: Vocab;
+  private readonly mapper: CharMapper;
+  private readonly encoder: WordPieceEncoder;
+  private readonly rawMatcher: AddedTokenMatcher;
+  private readonly normalizedMatcher: AddedTokenMatcher;
+  private readonly addedById = new Map<number, AddedTokenSpec>();
+  private readonly addedByContent = new Map<string, AddedTokenSpec>();
+  private readonly specialIds = new Set<number>();
+  private readonly postProcessor: PostProcessorSpec | undefined;
+  private readonly decoder: WordPieceDecoderOptions | undefined;
+  private readonly idToTokenFn: (id: number) => string;
+
+  constructor(config: WordPieceTokenizerConfig) {
+    const { vocab, unkToken } = config;
+    const unkId = vocab.get(unkToken) ?? config.addedTokens?.find((t) => t.content === unkToken)?.id;
+    if (unkId === undefined) {
+      throw new BertwebError(
+        'TOKENIZER_MISMATCH',
+        `the unknown token ${JSON.stringify(unkToken)} is not in the vocabulary`,
+      );
+    }
+    this.vocab = vocab;
+    this.normalizerOptions = config.normalizer;
+    this.mapper = new CharMapper(config.normalizer);
+    this.encoder = new WordPieceEncoder(this.mapper, {
+      vocab,
+      unkId,
+      maxInputCharsPerWord: config.maxInputCharsPerWord ?? 100,
+    });
+    let size = vocab.size;
+    const raw: { pattern: string; token: AddedTokenSpec }[] = [];
+    const normalized: { pattern: string; token: AddedTokenSpec }[] = [];
+    for (const token of config.addedTokens ?? []) {
+      if (!this.addedByContent.has(token.content)) this.addedByContent.set(token.content, token);
+      if (!this.addedById.has(token.id)) this.addedById.set(token.id, token);
+      if (token.special) this.specialIds.add(token.id);
+      size = Math.max(size, token.id + 1);
+      if (token.normalized) {
+        const pattern = normalizeAligned(this.mapper, token.content).text;
+        normalized.push({ pattern, token });
+      } else {
+        raw.push({ pattern: token.content, token });
+      }
+    }
+    this.rawMatcher = new AddedTokenMatcher(raw);
+    this.normalizedMatcher = new AddedTokenMatcher(normalized);
+    this.vocabSize = size;
+    this.modelMaxLength = config.modelMaxLength ?? 512;
+    this.specialTokens = config.specialTokens;
+    for (const special of Object.values(config.specialTokens)) {
+      if (special) this.specialIds.add(special.id);
+    }
+    this.postProcessor = config.postProcessor;
+    this.truncation = config.truncation;
+    this.padding = config.padding;
+    this.decoder = config.decoder;
+    const idToToken = vocab.idToToken;
+    const addedById = this.addedById;
+    this.idToTokenFn = (id) => idToToken[id] ?? addedById.get(id)?.content ?? unkToken;
+  }
+
+  /**
+   * Encodes one text (or a pair via `options.pair`).
+   *
+   * @throws BertwebError `INPUT_INVALID` for a non-string text or pair and impossible truncation.
+   * @example
+   * ```ts
+   * const enc = tok.encode(question, {
+   *   pair: context,
+   *   truncation: { maxLength: 384, strategy: 'only_second', stride: 128 },
+   *   returnOverflowing: true,
+   * });
+   * const windows = [enc, ...enc.overflowing];
+   * ```
+   */
+  encode(text: string, options: EncodeOptions = {}): Encoding {
+    assertText(text, 'text');
+    if (options.pair !== undefined) assertText(options.pair, 'pair');
+    const encoding = this.encodeUnpadded(text, options.pair, options);
+    if (this.padding) padEncoding(encoding, paddingTarget(this.padding, encoding.ids.length), this.padding);
+    return encoding;
+  }
+
+  /**
+   * Encodes many texts (optionally with pairs) with the same options; padding from tokenizer.json,
+   * when present, pads to the longest encoding of the batch.
+   *
+   * @throws BertwebError `INPUT_INVALID` when texts is not an array of strings or pairs' length differs.
+   * @example
+   * ```ts
+   * const encs = tok.encodeBatch(['first text', 'second'], { truncation: { maxLength: 128 } });
+   * ```
+   */
+  encodeBatch(
+    texts: readonly string[],
+    options: Omit<EncodeOptions, 'pair'> & { readonly pairs?: readonly string[] } = {},
+  ): Encoding[] {
+    if (!Array.isArray(texts)) throw new BertwebError('INPUT_INVALID', 'texts must be an array of strings');
+    const pairs = options.pairs;
+    if (pairs !== undefined && (!Array.isArray(pairs) || pairs.length !== texts.length)) {
+      throw new BertwebError('INPUT_INVALID', 'pairs must be an array with one string per text');
+    }
+    const encodings = texts.map((text, i) => {
+      assertText(text, `texts[${i}]`);
+      const pair = pairs?.[i];
+      if (pairs) assertText(pair, `pairs[${i}]`);
+      return this.encodeUnpadded(text, pair, options);
+    });
+    if (this.padding && encodings.length > 0) {
+      let longest = 0;
+      for (const e of encodings) longest = Math.max(longest, e.ids.length);
+      const target = paddingTarget(this.padding, longest);
+      for (const e of encodings) padEncoding(e, target, this.padding);
+    }
+    return encodings;
+  }
+
+  /**
+   * Tokenizes one pre-split word (as DeepPavlov does per word for tagging): pieces, ids and offsets
+   * inside the word, no special tokens. A "word" containing punctuation yields several words' pieces.
+   *
+   * @example
+   * ```ts
+   * tok.tokenizeWord('unaffable'); // { tokens: ['una', '##ffa', '##ble'], ids: [...], offsets: [[0,3],[3,6],[6,9]] }
+   * ```
+   */
+  tokenizeWord(word: string): WordPieces {
+    assertText(word, 'word');
+    const raw = this.encodeSequence(word);
+    const tokens: string[] = [];
+    const offsets: [number, number][] = [];
+    for (let t = 0; t < raw.ids.length; t++) {
+      tokens.push(this.idToTokenFn(raw.ids[t] as number));
+      offsets.push([raw.starts[t] as number, raw.ends[t] as number]);
+    }
+    return { tokens, ids: raw.ids, offsets };
+  }
+
+  /**
+   * Text of token ids (WordPiece decoder: `##` pieces glued, spaces before punctuation cleaned up).
+   *
+   * @throws BertwebError `INPUT_INVALID` for ids that are not integers in `[0, vocabSize)`.
+   * @example
+   * ```ts
+   * tok.decode(enc.ids, { skipSpecialTokens: true }); // 'hello, world!'
+   * ```
+   */
+  decode(ids: readonly number[], options: { readonly skipSpecialTokens?: boolean } = {}): string {
+    assertIds(ids, this.vocabSize);
+    const tokens: string[] = [];
+    for (const id of ids) {
+      if (options.skipSpecialTokens && this.specialIds.has(id)) continue;
+      tokens.push(this.idToTokenFn(id));
+    }
+    if (!this.decoder) return tokens.join(' ');
+    return decodeWordPieces(tokens, this.decoder);
+  }
+
+  /**
+   * Id of a token string (vocabulary or added token).
+   *
+   * @example
+   * ```ts
+   * tok.tokenToId('[CLS]'); // 101
+   * ```
+   */
+  tokenToId(token: string): number | undefined {
+    return this.addedByContent.get(token)?.id ?? this.vocab.get(token);
+  }
+
+  /**
+   * Token string of an id.
+   *
+   * @example
+   * ```ts
+   * tok.idToToken(101); // '[CLS]'
+   * ```
+   */
+  idToToken(id: number): string | undefined {
+    return this.addedById.get(id)?.content ?? this.vocab.idToToken[id];
+  }
+
+  /**
+   * The BertNormalizer output for a text (what WordPiece sees, before splitting into words).
+   *
+   * @example
+   * ```ts
+   * tok.normalize('Héllo 世界'); // 'hello  世  界 '
+   * ```
+   */
+  normalize(text: string): string {
+    assertText(text, 'text');
+    return normalizeAligned(this.mapper, text).text;
+  }
+
+  private encodeUnpadded(text: string, pair: string | undefined, options: EncodeOptions): Encoding {
+    const truncation = resolveTruncation(options.truncation, this.truncation);
+    const a = this.encodeSequence(text);
+    const sequences: [RawSequence] | [RawSequence, RawSequence] =
+      pair === undefined ? [a] : [a, this.encodeSequence(pair)];
+    return postProcess({
+      sequences,
+      idToToken: this.idToTokenFn,
+      spec: this.postProcessor,
+      addSpecialTokens: options.addSpecialTokens ?? true,
+      truncation,
+      returnOverflowing: options.returnOverflowing ?? false,
+    });
+  }
+
+  /** Tokens of one text without special tokens: added tokens first, WordPiece in between. */
+  private encodeSequence(text: string): RawSequence {
+    const out = emptyRawSequence();
+    let word = 0;
+    let pos = 0;
+    const matches = this.rawMatcher.size > 0 ? this.rawMatcher.findAll(text, 0, text.length) : [];
+    for (const match of matches) {
+      if (match.start > pos) word = this.encodeSpan(text, pos, match.start, out, word);
+      word = this.pushAdded(match, out, word);
+      pos = match.end;
+    }
+    if (pos < text.length) word = this.encodeSpan(text, pos, text.length, out, word);
+    return out;
+  }
+
+  /** A span without raw added tokens: normalized added tokens (if any), WordPiece for the rest. */
+  private encodeSpan(text: string, from: number, to: number, out: RawSequence, word: number): number {
+    if (this.normalizedMatcher.size === 0) return this.encoder.encodeSection(text, from, to, out, word);
+    const aligned = normalizeAligned(this.mapper, text, from, to);
+    let pos = from;
+    for (const m of this.normalizedMatcher.findAll(aligned.text, 0, aligned.text.length)) {
+      const start = aligned.starts[m.start] as number;
+      const end = aligned.ends[m.end - 1] as number;
+      if (start < pos) continue;
+      if (start > pos) word = this.encoder.encodeSection(text, pos, start, out, word);
+      word = this.pushAdded({ start, end, token: m.token }, out, word);
+      pos = end;
+    }
+    if (pos < to) word = this.encoder.encodeSection(text, pos, to, out, word);
+    return word;
+  }
+
+  private pushAdded(match: AddedTokenMatch, out: RawSequence, word: number): number {
+    out.ids.push(match.token.id);
+    out.starts.push(match.start);
+    out.ends.push(match.end);
+    out.words.push(word);
+    return word + 1;
+  }
+}
