@@ -50,8 +50,9 @@ export function wordsFromStrings(words: readonly string[]): Word[] {
 }
 
 /**
- * The encoding of one window: `[CLS]`, every piece of its words, `[SEP]`; `wordIds` index words within
- * the window, offsets are in the sequence's text (the word's start plus the piece's offset in the word).
+ * The encoding of one window: `[CLS]`, every piece of its words, `[SEP]`; `wordIds` index the
+ * sequence's words (not the window's), offsets are in the sequence's text (the word's start plus the
+ * piece's offset in the word).
  *
  * @example
  * ```ts
@@ -74,7 +75,7 @@ export function windowEncoding(seq: PreparedSequence, windowIndex: number, speci
       const [from, to] = pieces.offsets[p] ?? [0, word.text.length];
       ids.push(pieces.ids[p] as number);
       tokens.push(pieces.tokens[p] as string);
-      wordIds.push(w - window.start);
+      wordIds.push(w);
       offsets.push([word.start + from, word.start + to]);
     }
   }

@@ -71,6 +71,8 @@ export interface TaggerEncoding {
   readonly words: Word[];
   /** One encoding per window; a text that fits has one. */
   readonly windows: Encoding[];
+  /** Per word, the window its tag is read from (where it has the most context). */
+  readonly owner: number[];
 }
 
 const DEFAULT_MAX_PIECES = 15;
@@ -197,6 +199,7 @@ export class Tagger {
       return {
         words: [...seq.words],
         windows: seq.plan.windows.map((_, w) => windowEncoding(seq, w, this.#model.tokenizer.specialTokens)),
+        owner: Array.from(seq.plan.owner),
       };
     });
   }
