@@ -13,6 +13,7 @@ import {
 import { l2NormalizeInPlace, maxPool, meanPool, rowOf } from './pooling.js';
 import { readSentenceConfig } from './sentence-config.js';
 import type { DetailedEmbedding, EmbedderOptions, Embeddings, EmbedOptions, LongTextMode, Pooling } from './types.js';
+import { unpadded } from './unpadded.js';
 
 const POOLINGS: readonly Pooling[] = ['mean', 'max', 'cls', 'pooler'];
 const LONG_TEXT_MODES: readonly LongTextMode[] = ['truncate', 'chunk'];
@@ -209,11 +210,13 @@ export class Embedder {
     if (this.#disposed) throw new BertwebError('DISPOSED', 'the embedder was disposed');
   }
 
+  /** The text's first window (overflow windows in `overflowing`), without tokenizer-added padding. */
   #encode(text: string): Encoding {
-    return this.#model.tokenizer.encode(text, {
+    const first = this.#model.tokenizer.encode(text, {
       truncation: { maxLength: this.maxLength, strategy: 'longest_first', stride: 0 },
       returnOverflowing: true,
     });
+    return { ...unpadded(first), overflowing: first.overflowing.map(unpadded) };
   }
 
   async #inferInChunks(

@@ -6,6 +6,7 @@
  * so the question is never cut and every context token lands in at least one window.
  */
 import { BertwebError, type Encoding, type Tokenizer } from '@bertweb/core';
+import { unpadded } from './unpadded.js';
 
 /** Resolved windowing settings. */
 export interface WindowSettings {
@@ -32,8 +33,9 @@ export function buildWindows(
   context: string,
   settings: WindowSettings,
 ): Encoding[] {
-  // The pair with an empty context: question tokens plus every special token of a pair.
-  const fixed = tokenizer.encode(question, { pair: '' }).ids.length;
+  // The pair with an empty context: question tokens plus every special token of a pair. Explicitly
+  // untruncated: a tokenizer.json may carry its own default truncation.
+  const fixed = tokenizer.encode(question, { pair: '', truncation: false }).ids.length;
   const budget = settings.maxLength - fixed;
   if (budget < 1) {
     throw new BertwebError(
@@ -48,7 +50,7 @@ export function buildWindows(
     truncation: { maxLength: settings.maxLength, strategy: 'only_second', stride },
     returnOverflowing: true,
   });
-  const windows = [first, ...first.overflowing];
+  const windows = [first, ...first.overflowing].map(unpadded);
   for (const window of windows) {
     if (window.ids.length > settings.maxLength) {
       throw new BertwebError(
