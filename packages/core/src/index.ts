@@ -19,6 +19,7 @@ export { parseModelConfig } from './runtime/config.js';
 export { loadModel } from './runtime/model.js';
 export { type OnnxGraphSummary, summarizeOnnx } from './runtime/onnx-graph.js';
 export { configureRuntime, loadOrt, type RuntimeSettings } from './runtime/ort.js';
+export { isLoadedModel, type ResolvedModel, resolveModel } from './runtime/resolve-model.js';
 export { createSession, type RawTensor, type Session } from './runtime/session.js';
 export type {
   Backend,
