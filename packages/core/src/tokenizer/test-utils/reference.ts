@@ -141,7 +141,8 @@ function sequenceTokens(enc: Encoding, sequence: number): number[] {
  *   e.g. Hangul jamo) spells the normalized input slice: `normalize(text.slice(start, end))`
  *   without spaces equals the pieces joined without `##` (unknown tokens excepted; an added token
  *   must equal its raw slice);
- * - with `complete`, every input character that normalizes to something is inside some token.
+ * - with `complete`, every input character that normalizes to something is inside some token;
+ *   without it (a truncation window) the groups at the window's edges may be cut.
  */
 export function offsetProblems(
   tok: WordPieceTokenizer,
@@ -195,8 +196,14 @@ export function offsetProblems(
           return token.startsWith('##') ? token.slice(2) : token;
         })
         .join('');
+      // Final sigma depends on the surrounding text, which a slice lacks: compare σ and ς as equal.
       const spelled = normalized(tok, text.slice(gs, ge)).replace(/\s/gu, '');
-      if (spelled !== pieces) {
+      const want = spelled.replaceAll('ς', 'σ');
+      const got = pieces.replaceAll('ς', 'σ');
+      // A truncation window may cut a character's pieces (İ -> i + U+0307) at its edges.
+      const cutAtStart = !complete && k === 0 && want.endsWith(got);
+      const cutAtEnd = !complete && j === indices.length && want.startsWith(got);
+      if (want !== got && !cutAtStart && !cutAtEnd) {
         problems.push(
           `tokens ${members.join(',')} ${JSON.stringify(pieces)} but input [${gs}, ${ge}) ${JSON.stringify(text.slice(gs, ge))} normalizes to ${JSON.stringify(spelled)}`,
         );
@@ -219,4 +226,34 @@ export function offsetProblems(
     }
   }
   return problems;
+}
+
+/**
+ * A small vocabulary for tests that must run without ../shared/data: BERT specials, ASCII,
+ * Cyrillic and Greek letters with their `##` forms, a few words, punctuation, CJK and accents.
+ */
+export function syntheticVocabLines(): string[] {
+  const lines = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
+  const seen = new Set(lines);
+  const add = (t: string) => {
+    if (!seen.has(t)) {
+      seen.add(t);
+      lines.push(t);
+    }
+  };
+  const letters = [
+    'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
+    'абвгдежзийклмнопрстуфхцчшщъыьэюяёАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯЁ',
+    'αβγδεζηθικλμνξοπρσςτυφχψωΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩάέήίόύώ',
+    'éèêëàâäôöûüçñåøæßıİ',
+  ].join('');
+  for (const c of letters) add(c);
+  for (const c of letters) add(`##${c}`);
+  for (const w of ['the', 'hello', 'world', 'un', '##aff', '##able', '##ing', 'привет', 'мир', 'οδος', 'ñandú']) add(w);
+  for (const c of '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~¡¿«»—–…‘’“”') add(c);
+  for (const c of '中国人的生活大学𠀀𠀁') add(c);
+  for (const c of '\u0301\u0307\u0308') add(`##${c}`);
+  add('😀');
+  add('##😀');
+  return lines;
 }
