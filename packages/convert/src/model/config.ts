@@ -1,0 +1,222 @@
+import { BertwebError } from '../core.js';
+
+/** Encoder families the converter knows. */
+export type ModelFamily = 'bert' | 'distilbert';
+
+/** What the converted graph computes (DESIGN.md outputs per task). */
+export type ConvertTask =
+  | 'feature-extraction'
+  | 'token-classification'
+  | 'question-answering'
+  | 'sequence-classification';
+
+/** Activation of the feed-forward block. */
+export type Activation = 'gelu' | 'gelu_tanh' | 'relu';
+
+/** Encoder hyper-parameters, normalized across BERT and DistilBERT configs. */
+export interface EncoderConfig {
+  readonly family: ModelFamily;
+  readonly vocabSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly numHeads: number;
+  readonly intermediateSize: number;
+  readonly maxPositions: number;
+  /** Token type (segment) vocabulary; 0 for DistilBERT (no token_type_ids input). */
+  readonly typeVocabSize: number;
+  readonly layerNormEps: number;
+  readonly activation: Activation;
+}
+
+const ACTIVATIONS: Readonly<Record<string, Activation>> = {
+  gelu: 'gelu',
+  gelu_new: 'gelu_tanh',
+  gelu_fast: 'gelu_tanh',
+  gelu_pytorch_tanh: 'gelu_tanh',
+  relu: 'relu',
+};
+
+/** Architectures (config `architectures[0]`) -> family and task. MLM/pretraining heads convert to the encoder. */
+export const ARCHITECTURES: Readonly<Record<string, { family: ModelFamily; task: ConvertTask }>> = {
+  BertModel: { family: 'bert', task: 'feature-extraction' },
+  BertForMaskedLM: { family: 'bert', task: 'feature-extraction' },
+  BertForPreTraining: { family: 'bert', task: 'feature-extraction' },
+  BertForNextSentencePrediction: { family: 'bert', task: 'feature-extraction' },
+  BertForTokenClassification: { family: 'bert', task: 'token-classification' },
+  BertForQuestionAnswering: { family: 'bert', task: 'question-answering' },
+  BertForSequenceClassification: { family: 'bert', task: 'sequence-classification' },
+  DistilBertModel: { family: 'distilbert', task: 'feature-extraction' },
+  DistilBertForMaskedLM: { family: 'distilbert', task: 'feature-extraction' },
+  DistilBertForTokenClassification: { family: 'distilbert', task: 'token-classification' },
+  DistilBertForQuestionAnswering: { family: 'distilbert', task: 'question-answering' },
+  DistilBertForSequenceClassification: { family: 'distilbert', task: 'sequence-classification' },
+};
+
+/** The architecture name written to the output config.json for a family and task. */
+export function architectureName(family: ModelFamily, task: ConvertTask): string {
+  const prefix = family === 'bert' ? 'Bert' : 'DistilBert';
+  switch (task) {
+    case 'feature-extraction':
+      return `${prefix}Model`;
+    case 'token-classification':
+      return `${prefix}ForTokenClassification`;
+    case 'question-answering':
+      return `${prefix}ForQuestionAnswering`;
+    case 'sequence-classification':
+      return `${prefix}ForSequenceClassification`;
+  }
+}
+
+const TASK_ALIASES: Readonly<Record<string, ConvertTask | 'auto'>> = {
+  auto: 'auto',
+  base: 'feature-extraction',
+  embed: 'feature-extraction',
+  embeddings: 'feature-extraction',
+  'feature-extraction': 'feature-extraction',
+  ner: 'token-classification',
+  tag: 'token-classification',
+  tagging: 'token-classification',
+  'token-classification': 'token-classification',
+  qa: 'question-answering',
+  squad: 'question-answering',
+  'question-answering': 'question-answering',
+  classify: 'sequence-classification',
+  classification: 'sequence-classification',
+  'text-classification': 'sequence-classification',
+  'sequence-classification': 'sequence-classification',
+};
+
+/**
+ * Parses a `--task` value (aliases: base/embed, ner/tag, qa/squad, classify).
+ *
+ * @example
+ * ```ts
+ * parseTask('ner'); // 'token-classification'
+ * ```
+ */
+export function parseTask(value: string): ConvertTask | 'auto' {
+  const task = TASK_ALIASES[value.toLowerCase()];
+  if (!task) {
+    throw new BertwebError(
+      'INPUT_INVALID',
+      `unknown task "${value}"; use auto, feature-extraction, token-classification, question-answering or sequence-classification`,
+    );
+  }
+  return task;
+}
+
+function positiveInt(config: Record<string, unknown>, key: string, fallback?: number): number {
+  const value = config[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new BertwebError(
+      'MODEL_INVALID',
+      value === undefined
+        ? `config.json lacks "${key}"`
+        : `config.json "${key}" must be a positive integer, got ${JSON.stringify(value)}`,
+      { key },
+    );
+  }
+  return value;
+}
+
+/**
+ * The family a config describes: `model_type`, else its `architectures`, else its key names (old BERT
+ * configs have neither).
+ */
+export function configFamily(config: Record<string, unknown>): ModelFamily {
+  const modelType = config.model_type;
+  if (modelType === 'bert' || modelType === 'distilbert') return modelType;
+  if (typeof modelType === 'string') {
+    throw new BertwebError(
+      'UNSUPPORTED',
+      `model_type "${modelType}" is not supported; the converter handles bert and distilbert`,
+      { modelType },
+    );
+  }
+  const arch = Array.isArray(config.architectures) ? config.architectures[0] : undefined;
+  if (typeof arch === 'string') {
+    const known = ARCHITECTURES[arch];
+    if (known) return known.family;
+  }
+  if ('dim' in config && 'n_layers' in config) return 'distilbert';
+  if ('hidden_size' in config && 'num_hidden_layers' in config) return 'bert';
+  throw new BertwebError('MODEL_INVALID', 'config.json describes neither a BERT nor a DistilBERT model');
+}
+
+/**
+ * Normalizes a Hugging Face config.json of the BERT or DistilBERT family. Never guesses: missing
+ * hyper-parameters are `MODEL_INVALID`.
+ *
+ * @example
+ * ```ts
+ * const enc = parseEncoderConfig(JSON.parse(configText));
+ * enc.numHeads; // 12
+ * ```
+ */
+export function parseEncoderConfig(config: Record<string, unknown>): EncoderConfig {
+  const family = configFamily(config);
+  if (family === 'bert') {
+    const positionType = config.position_embedding_type ?? 'absolute';
+    if (positionType !== 'absolute') {
+      throw new BertwebError('UNSUPPORTED', `position_embedding_type "${String(positionType)}" is not supported`);
+    }
+    const act = String(config.hidden_act ?? 'gelu');
+    const activation = ACTIVATIONS[act];
+    if (!activation) throw new BertwebError('UNSUPPORTED', `hidden_act "${act}" is not supported`);
+    const enc: EncoderConfig = {
+      family,
+      vocabSize: positiveInt(config, 'vocab_size'),
+      hiddenSize: positiveInt(config, 'hidden_size'),
+      numLayers: positiveInt(config, 'num_hidden_layers'),
+      numHeads: positiveInt(config, 'num_attention_heads'),
+      intermediateSize: positiveInt(config, 'intermediate_size'),
+      maxPositions: positiveInt(config, 'max_position_embeddings'),
+      typeVocabSize: positiveInt(config, 'type_vocab_size', 2),
+      layerNormEps: typeof config.layer_norm_eps === 'number' ? config.layer_norm_eps : 1e-12,
+      activation,
+    };
+    return checkHeads(enc);
+  }
+  const act = String(config.activation ?? 'gelu');
+  const activation = ACTIVATIONS[act];
+  if (!activation) throw new BertwebError('UNSUPPORTED', `activation "${act}" is not supported`);
+  return checkHeads({
+    family,
+    vocabSize: positiveInt(config, 'vocab_size'),
+    hiddenSize: positiveInt(config, 'dim'),
+    numLayers: positiveInt(config, 'n_layers'),
+    numHeads: positiveInt(config, 'n_heads'),
+    intermediateSize: positiveInt(config, 'hidden_dim'),
+    maxPositions: positiveInt(config, 'max_position_embeddings'),
+    typeVocabSize: 0,
+    // DistilBERT's LayerNorms use a fixed eps of 1e-12 (modeling_distilbert.py).
+    layerNormEps: 1e-12,
+    activation,
+  });
+}
+
+function checkHeads(enc: EncoderConfig): EncoderConfig {
+  if (enc.hiddenSize % enc.numHeads !== 0) {
+    throw new BertwebError(
+      'MODEL_INVALID',
+      `hidden size ${enc.hiddenSize} is not divisible by ${enc.numHeads} attention heads`,
+    );
+  }
+  return enc;
+}
+
+/** The task named by a config's `architectures`, when it names a known one. */
+export function configTask(config: Record<string, unknown>): ConvertTask | undefined {
+  const archs = Array.isArray(config.architectures) ? config.architectures : [];
+  for (const arch of archs) {
+    if (typeof arch !== 'string') continue;
+    const known = ARCHITECTURES[arch];
+    if (known) return known.task;
+    throw new BertwebError(
+      'UNSUPPORTED',
+      `architecture ${arch} is not supported; known: ${Object.keys(ARCHITECTURES).join(', ')}`,
+      { architecture: arch },
+    );
+  }
+  return undefined;
+}

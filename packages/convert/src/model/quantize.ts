@@ -1,0 +1,184 @@
+/**
+ * Weight transforms for the ONNX variants: transposes for MatMul, int8 per-channel / per-row and 4-bit
+ * block quantization. All symmetric (zero point 0, or 8 for 4-bit), so no zero-point tensors are needed.
+ */
+
+/**
+ * Stacks PyTorch Linear weights ([out_i, in] each, concatenated along out) and transposes the result to
+ * the [in, out] layout ONNX MatMul expects. `scales[i]` multiplies block i (used to fold the attention
+ * 1/sqrt(head_dim) into the query weights).
+ */
+export function stackTransposed(
+  blocks: readonly Float32Array[],
+  outs: readonly number[],
+  inputs: number,
+  scales?: readonly number[],
+): Float32Array {
+  const total = outs.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(inputs * total);
+  let column = 0;
+  blocks.forEach((w, b) => {
+    const rows = outs[b] as number;
+    const scale = scales?.[b] ?? 1;
+    for (let r = 0; r < rows; r++) {
+      const rowBase = r * inputs;
+      const col = column + r;
+      for (let k = 0; k < inputs; k++) out[k * total + col] = (w[rowBase + k] as number) * scale;
+    }
+    column += rows;
+  });
+  return out;
+}
+
+/** Concatenates PyTorch Linear weights along out ([sum out, in], no transpose), scaling block i by scales[i]. */
+export function stackRows(blocks: readonly Float32Array[], scales?: readonly number[]): Float32Array {
+  const total = blocks.reduce((a, b) => a + b.length, 0);
+  const out = new Float32Array(total);
+  let offset = 0;
+  blocks.forEach((w, b) => {
+    const scale = scales?.[b] ?? 1;
+    if (scale === 1) out.set(w, offset);
+    else for (let i = 0; i < w.length; i++) out[offset + i] = (w[i] as number) * scale;
+    offset += w.length;
+  });
+  return out;
+}
+
+/** Symmetric int8 quantization of a [rows, cols] matrix with one scale per column (MatMul B, axis 1). */
+export function quantizeInt8PerColumn(
+  matrix: Float32Array,
+  rows: number,
+  cols: number,
+): { values: Int8Array; scales: Float32Array } {
+  const maxAbs = new Float32Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const a = Math.abs(matrix[base + c] as number);
+      if (a > (maxAbs[c] as number)) maxAbs[c] = a;
+    }
+  }
+  const scales = new Float32Array(cols);
+  const inverse = new Float32Array(cols);
+  for (let c = 0; c < cols; c++) {
+    const s = (maxAbs[c] as number) > 0 ? (maxAbs[c] as number) / 127 : 1;
+    scales[c] = s;
+    inverse[c] = 1 / (scales[c] as number);
+  }
+  const values = new Int8Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const q = Math.round((matrix[base + c] as number) * (inverse[c] as number));
+      values[base + c] = q > 127 ? 127 : Math.max(q, -127);
+    }
+  }
+  return { values, scales };
+}
+
+/** Symmetric int8 quantization with one scale per row (embedding tables: dequantized after Gather). */
+export function quantizeInt8PerRow(
+  matrix: Float32Array,
+  rows: number,
+  cols: number,
+): { values: Int8Array; scales: Float32Array } {
+  const values = new Int8Array(rows * cols);
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let maxAbs = 0;
+    for (let c = 0; c < cols; c++) maxAbs = Math.max(maxAbs, Math.abs(matrix[base + c] as number));
+    const scale = maxAbs > 0 ? maxAbs / 127 : 1;
+    scales[r] = scale;
+    const inv = 1 / (scales[r] as number);
+    for (let c = 0; c < cols; c++) {
+      const q = Math.round((matrix[base + c] as number) * inv);
+      values[base + c] = q > 127 ? 127 : Math.max(q, -127);
+    }
+  }
+  return { values, scales };
+}
+
+/**
+ * Block quantization along each row of a [rows, k] matrix in the com.microsoft MatMulNBits layout:
+ * `packed` is [rows, ceil(k / blockSize), blockSize * bits / 8], codes packed low bits first (two per byte
+ * for 4 bits); `scales` is [rows * blocks]. Symmetric around the default zero point 2^(bits-1), so no
+ * zero-point tensor is needed: value = (code - zp) * scale.
+ *
+ * Each block's scale is searched rather than taken from its maximum: starting from `m / -zp` (m = the
+ * value of largest magnitude, which then maps exactly to code 0), a few shrunken candidates are rounded
+ * and the least-squares scale for their codes is kept when it lowers the block's squared error. Clipping a
+ * rare large value costs less than coarse steps for all the others.
+ */
+export function quantizeBlocks(
+  matrix: Float32Array,
+  rows: number,
+  k: number,
+  blockSize: number,
+  bits: 4 | 8,
+): { packed: Uint8Array; scales: Float32Array } {
+  const blocks = Math.ceil(k / blockSize);
+  const blob = (blockSize * bits) / 8;
+  const zp = 1 << (bits - 1);
+  const maxCode = (1 << bits) - 1;
+  const packed = new Uint8Array(rows * blocks * blob);
+  const scales = new Float32Array(rows * blocks);
+  const codes = new Uint8Array(blockSize);
+  const trial = new Uint8Array(blockSize);
+  const candidates = bits === 4 ? [1, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7] : [1, 0.97, 0.94, 0.9];
+  for (let r = 0; r < rows; r++) {
+    const rowBase = r * k;
+    for (let b = 0; b < blocks; b++) {
+      const start = rowBase + b * blockSize;
+      const n = Math.min(blockSize, k - b * blockSize);
+      let m = 0;
+      for (let i = 0; i < n; i++) {
+        const v = matrix[start + i] as number;
+        if (Math.abs(v) > Math.abs(m)) m = v;
+      }
+      codes.fill(zp);
+      let bestScale = 1;
+      if (m !== 0) {
+        let bestError = Number.POSITIVE_INFINITY;
+        for (const f of candidates) {
+          const inv = -zp / (m * f);
+          let xc = 0;
+          let cc = 0;
+          for (let i = 0; i < n; i++) {
+            const x = matrix[start + i] as number;
+            let q = Math.round(x * inv) + zp;
+            q = q < 0 ? 0 : Math.min(q, maxCode);
+            trial[i] = q;
+            xc += x * (q - zp);
+            cc += (q - zp) * (q - zp);
+          }
+          if (cc === 0) continue;
+          const scale = xc / cc;
+          let error = 0;
+          for (let i = 0; i < n; i++) {
+            const d = (matrix[start + i] as number) - scale * ((trial[i] as number) - zp);
+            error += d * d;
+          }
+          if (error < bestError) {
+            bestError = error;
+            bestScale = scale;
+            codes.set(trial.subarray(0, n));
+          }
+        }
+      }
+      scales[r * blocks + b] = bestScale;
+      const out = (r * blocks + b) * blob;
+      if (bits === 8) packed.set(codes, out);
+      else
+        for (let i = 0; i < blockSize; i += 2)
+          packed[out + i / 2] = (codes[i] as number) | ((codes[i + 1] as number) << 4);
+      codes.fill(zp);
+    }
+  }
+  return { packed, scales };
+}
+
+/** Byte view of a typed array (no copy). */
+export function bytesOf(array: ArrayBufferView): Uint8Array {
+  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+}

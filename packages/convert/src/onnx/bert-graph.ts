@@ -1,0 +1,463 @@
+/**
+ * The BERT / DistilBERT encoder and heads as an ONNX graph (opset 17), built from checkpoint weights.
+ *
+ * Attention is unfused with an additive mask bias (standard MatMul/Softmax), so the graph runs on every
+ * ORT-web backend with padding masks; only the q4 variant uses a contrib op (com.microsoft MatMulNBits).
+ * Batch and sequence are symbolic. Weights are read and transformed while the file is written.
+ */
+import { BertwebError } from '../core.js';
+import type { ConvertTask, EncoderConfig } from '../model/config.js';
+import {
+  bytesOf,
+  quantizeBlocks,
+  quantizeInt8PerColumn,
+  quantizeInt8PerRow,
+  stackRows,
+  stackTransposed,
+} from '../model/quantize.js';
+import { float32ToHalfBits, readFloat32, type TensorRef } from '../model/tensor.js';
+import type { Linear, ModelWeights, Norm } from '../model/weights.js';
+import { DataType, float, GraphBuilder } from './graph.js';
+import type { LazyBytes, ProtoMessage } from './proto.js';
+
+/** The ONNX variants, named as in `--dtype`. */
+export type OnnxDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
+
+/** How the q8 variant multiplies: int8 weights dequantized before a float MatMul, or integer MatMul. */
+export type Q8Mode = 'dequantize' | 'dynamic' | 'nbits';
+
+/** Options for {@link buildBertGraph}. */
+export interface GraphOptions {
+  readonly dtype: OnnxDtype;
+  /** q8 only; default `dynamic` (DynamicQuantizeLinear + MatMulInteger: the fastest on WASM, see README). */
+  readonly q8Mode?: Q8Mode;
+  /** q4 only: MatMulNBits `accuracy_level` (0 = fp32 math, 4 = int8 activations); default 4. */
+  readonly q4AccuracyLevel?: number;
+  /** Quantize the word embedding table in q8/q4 (int8 per row, or 4-bit blocks); default true. */
+  readonly quantizeEmbeddings?: boolean;
+}
+
+const Q4_BLOCK = Number(process.env.BLOCK ?? 32);
+const SQRT2 = Math.SQRT2;
+
+/** One-entry cache so initializers derived from the same source (values and scales) read it once. */
+class Memo {
+  private key = '';
+  private value: unknown;
+  async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    if (this.key !== key) {
+      this.value = undefined;
+      this.value = await compute();
+      this.key = key;
+    }
+    return this.value as T;
+  }
+}
+
+function lazy(byteLength: number, produce: () => Promise<Uint8Array>): LazyBytes {
+  return { byteLength, produce };
+}
+
+/**
+ * Builds the ONNX model of a checkpoint for one dtype; returns the ModelProto (write it with its chunks).
+ *
+ * @example
+ * ```ts
+ * const model = buildBertGraph(encoderConfig, mapped.weights, 'token-classification', { dtype: 'q8' });
+ * await writeChunks(model.toChunks(), (b) => out.write(b));
+ * ```
+ */
+export function buildBertGraph(
+  enc: EncoderConfig,
+  weights: ModelWeights,
+  task: ConvertTask,
+  options: GraphOptions,
+): ProtoMessage {
+  return new BertGraph(enc, weights, task, options).build();
+}
+
+class BertGraph {
+  private readonly g: GraphBuilder;
+  private readonly memo = new Memo();
+  /** Compute type of activations: fp16 in the fp16 variant, else fp32. */
+  private readonly ct: DataType;
+  private readonly headDim: number;
+  private usesContribOps = false;
+
+  constructor(
+    private readonly enc: EncoderConfig,
+    private readonly w: ModelWeights,
+    private readonly task: ConvertTask,
+    private readonly options: GraphOptions,
+  ) {
+    this.g = new GraphBuilder(`bertweb_${enc.family}_${task}`);
+    this.ct = options.dtype === 'fp16' ? DataType.FLOAT16 : DataType.FLOAT;
+    this.headDim = enc.hiddenSize / enc.numHeads;
+  }
+
+  build(): ProtoMessage {
+    const { g, enc } = this;
+    const dims = ['batch', 'sequence'];
+    const inputIds = g.input('input_ids', DataType.INT64, dims);
+    const attentionMask = g.input('attention_mask', DataType.INT64, dims);
+    const tokenTypeIds = enc.family === 'bert' ? g.input('token_type_ids', DataType.INT64, dims) : undefined;
+
+    let x = this.embeddings(inputIds, tokenTypeIds);
+    const maskBias = this.maskBias(attentionMask);
+    this.w.layers.forEach((layer, i) => {
+      x = this.layer(x, maskBias, layer, i);
+    });
+    this.heads(x);
+    const opsets: Record<string, number> = { '': 17 };
+    if (this.usesContribOps) opsets['com.microsoft'] = 1;
+    return g.toModel({
+      opsets,
+      producer: 'bertweb-convert',
+      producerVersion: '0.1.0',
+      metadata: { 'bertweb.dtype': this.options.dtype, 'bertweb.task': this.task },
+    });
+  }
+
+  // ---- weights -------------------------------------------------------------------------------
+
+  /** A float tensor stored in the compute type (fp32, or fp16 in the fp16 variant). */
+  private floatWeight(name: string, ref: TensorRef): string {
+    const count = ref.shape.reduce((a, b) => a * b, 1);
+    if (this.ct === DataType.FLOAT16) {
+      return this.g.initializer(
+        name,
+        DataType.FLOAT16,
+        ref.shape,
+        lazy(count * 2, async () => bytesOf(float32ToHalfBits(await readFloat32(ref)))),
+      );
+    }
+    return this.g.initializer(
+      name,
+      DataType.FLOAT,
+      ref.shape,
+      lazy(count * 4, async () => bytesOf(await readFloat32(ref))),
+    );
+  }
+
+  private floatConstant(values: readonly number[], dims: readonly number[] = []): string {
+    if (this.ct === DataType.FLOAT) return this.g.float32(values, dims);
+    const bits = float32ToHalfBits(new Float32Array(values));
+    return this.g.initializer(this.g.fresh('const_f16'), DataType.FLOAT16, dims, bytesOf(bits));
+  }
+
+  private norm(x: string, norm: Norm, name: string): string {
+    const scale = this.floatWeight(`${name}.weight`, norm.weight);
+    const bias = this.floatWeight(`${name}.bias`, norm.bias);
+    return this.g.node('LayerNormalization', [x, scale, bias], { axis: -1, epsilon: float(this.enc.layerNormEps) });
+  }
+
+  /**
+   * x @ W^T + b for one or more Linear layers stacked along their outputs. `quantize` says whether the
+   * variant's weight quantization applies (heads stay in float for accuracy; they are tiny).
+   */
+  private linear(
+    x: string,
+    layers: readonly Linear[],
+    name: string,
+    quantize: boolean,
+    scales?: readonly number[],
+  ): string {
+    const outs = layers.map((l) => l.weight.shape[0] as number);
+    const n = outs.reduce((a, b) => a + b, 0);
+    const k = layers[0]?.weight.shape[1] as number;
+    const key = `${name}:${layers.map((l) => l.weight.name).join('+')}`;
+    const readRows = () =>
+      this.memo.get(`${key}:rows`, async () =>
+        stackRows(await Promise.all(layers.map((l) => readFloat32(l.weight))), scales),
+      );
+    const readTransposed = () =>
+      this.memo.get(`${key}:t`, async () =>
+        stackTransposed(await Promise.all(layers.map((l) => readFloat32(l.weight))), outs, k, scales),
+      );
+    const dtype = quantize ? this.options.dtype : this.options.dtype === 'fp16' ? 'fp16' : 'fp32';
+    let y: string;
+    if (dtype === 'fp32') {
+      const wt = this.g.initializer(
+        `${name}.weight_t`,
+        DataType.FLOAT,
+        [k, n],
+        lazy(k * n * 4, async () => bytesOf(await readTransposed())),
+      );
+      y = this.g.node('MatMul', [x, wt]);
+    } else if (dtype === 'fp16') {
+      const wt = this.g.initializer(
+        `${name}.weight_t`,
+        DataType.FLOAT16,
+        [k, n],
+        lazy(k * n * 2, async () => bytesOf(float32ToHalfBits(await readTransposed()))),
+      );
+      y = this.g.node('MatMul', [x, wt]);
+    } else if (dtype === 'q8' && (this.options.q8Mode ?? 'nbits') !== 'nbits') {
+      const quantized = () =>
+        this.memo.get(`${key}:q8`, async () => quantizeInt8PerColumn(await readTransposed(), k, n));
+      const wq = this.g.initializer(
+        `${name}.weight_q8`,
+        DataType.INT8,
+        [k, n],
+        lazy(k * n, async () => bytesOf((await quantized()).values)),
+      );
+      const ws = this.g.initializer(
+        `${name}.weight_scale`,
+        DataType.FLOAT,
+        [n],
+        lazy(n * 4, async () => bytesOf((await quantized()).scales)),
+      );
+      const wz = this.g.initializer(`${name}.weight_zero_point`, DataType.INT8, [n], new Uint8Array(n));
+      if ((this.options.q8Mode ?? 'nbits') === 'dynamic') {
+        const [xq, xs, xz] = this.g.nodeMulti('DynamicQuantizeLinear', [x], 3);
+        const acc = this.g.node('MatMulInteger', [xq as string, wq, xz as string, wz]);
+        const scale = this.g.node('Mul', [xs as string, ws]);
+        y = this.g.node('Mul', [this.g.node('Cast', [acc], { to: DataType.FLOAT }), scale]);
+      } else {
+        const wf = this.g.node('DequantizeLinear', [wq, ws, wz], { axis: 1 });
+        y = this.g.node('MatMul', [x, wf]);
+      }
+    } else {
+      // MatMulNBits: 4-bit (q4) or 8-bit (q8 in `nbits` mode) blocks along K.
+      const bits = dtype === 'q4' ? 4 : 8;
+      const blocks = Math.ceil(k / Q4_BLOCK);
+      const blob = (Q4_BLOCK * bits) / 8;
+      const quantized = () =>
+        this.memo.get(`${key}:nbits${bits}`, async () => quantizeBlocks(await readRows(), n, k, Q4_BLOCK, bits));
+      const b = this.g.initializer(
+        `${name}.weight_q${bits}`,
+        DataType.UINT8,
+        [n, blocks, blob],
+        lazy(n * blocks * blob, async () => (await quantized()).packed),
+      );
+      const s = this.g.initializer(
+        `${name}.weight_scales`,
+        DataType.FLOAT,
+        [n * blocks],
+        lazy(n * blocks * 4, async () => bytesOf((await quantized()).scales)),
+      );
+      this.usesContribOps = true;
+      y = this.g.node(
+        'MatMulNBits',
+        [x, b, s],
+        {
+          K: k,
+          N: n,
+          bits,
+          block_size: Q4_BLOCK,
+          accuracy_level: this.options.q4AccuracyLevel ?? 4,
+        },
+        { domain: 'com.microsoft' },
+      );
+    }
+    const bias = this.stackedBias(layers, `${name}.bias`, scales);
+    return this.g.node('Add', [y, bias]);
+  }
+
+  private stackedBias(layers: readonly Linear[], name: string, scales?: readonly number[]): string {
+    const n = layers.reduce((a, l) => a + (l.bias.shape[0] as number), 0);
+    const read = async () => stackRows(await Promise.all(layers.map((l) => readFloat32(l.bias))), scales);
+    if (this.ct === DataType.FLOAT16) {
+      return this.g.initializer(
+        name,
+        DataType.FLOAT16,
+        [n],
+        lazy(n * 2, async () => bytesOf(float32ToHalfBits(await read()))),
+      );
+    }
+    return this.g.initializer(
+      name,
+      DataType.FLOAT,
+      [n],
+      lazy(n * 4, async () => bytesOf(await read())),
+    );
+  }
+
+  // ---- embeddings ----------------------------------------------------------------------------
+
+  private embeddings(inputIds: string, tokenTypeIds: string | undefined): string {
+    const { g, enc } = this;
+    let x = this.wordEmbeddings(inputIds);
+    // Positions 0..S-1: slice the position table to the sequence length.
+    const seqLen = g.node('Slice', [g.node('Shape', [inputIds]), g.int64([1]), g.int64([2])]);
+    const positionTable = this.floatWeight('embeddings.position_embeddings.weight', this.w.positionEmbeddings);
+    const positions = g.node('Slice', [positionTable, g.int64([0]), seqLen, g.int64([0])]);
+    x = g.node('Add', [x, positions]);
+    if (tokenTypeIds && this.w.tokenTypeEmbeddings) {
+      const typeTable = this.floatWeight('embeddings.token_type_embeddings.weight', this.w.tokenTypeEmbeddings);
+      x = g.node('Add', [x, g.node('Gather', [typeTable, tokenTypeIds], { axis: 0 })]);
+    }
+    if (enc.hiddenSize <= 0) throw new BertwebError('INTERNAL', 'hidden size');
+    return this.norm(x, this.w.embeddingNorm, 'embeddings.LayerNorm');
+  }
+
+  private wordEmbeddings(inputIds: string): string {
+    const { g, enc, w } = this;
+    const V = enc.vocabSize;
+    const H = enc.hiddenSize;
+    const ref = w.wordEmbeddings;
+    const quantize = this.options.quantizeEmbeddings ?? true;
+    const dtype = this.options.dtype;
+    if (!quantize || dtype === 'fp32' || dtype === 'fp16') {
+      return g.node('Gather', [this.floatWeight('embeddings.word_embeddings.weight', ref), inputIds], { axis: 0 });
+    }
+    if (dtype === 'q4' && H % Q4_BLOCK === 0) {
+      // 4-bit rows: gather packed bytes and block scales, then unpack with standard ops
+      // (Cast, Div, Floor, Mul, Sub, Concat, Reshape) so it runs on every backend.
+      const blocks = H / Q4_BLOCK;
+      const quantized = () =>
+        this.memo.get('emb:q4', async () => quantizeBlocks(await readFloat32(ref), V, H, Q4_BLOCK, 4));
+      const packed = g.initializer(
+        'embeddings.word_embeddings.weight_q4',
+        DataType.UINT8,
+        [V, H / 2],
+        lazy((V * H) / 2, async () => (await quantized()).packed),
+      );
+      const scales = g.initializer(
+        'embeddings.word_embeddings.weight_scales',
+        DataType.FLOAT,
+        [V, blocks],
+        lazy(V * blocks * 4, async () => bytesOf((await quantized()).scales)),
+      );
+      const bytes = g.node('Cast', [g.node('Gather', [packed, inputIds], { axis: 0 })], { to: DataType.FLOAT });
+      const high = g.node('Floor', [g.node('Mul', [bytes, g.float32([1 / 16])])]);
+      const low = g.node('Sub', [bytes, g.node('Mul', [high, g.float32([16])])]);
+      const last = g.int64([-1]);
+      const pairs = g.node('Concat', [g.node('Unsqueeze', [low, last]), g.node('Unsqueeze', [high, last])], {
+        axis: -1,
+      });
+      const codes = g.node('Reshape', [pairs, g.int64([0, 0, blocks, Q4_BLOCK])]);
+      const centered = g.node('Sub', [codes, g.float32([8])]);
+      const rowScales = g.node('Unsqueeze', [g.node('Gather', [scales, inputIds], { axis: 0 }), last]);
+      return g.node('Reshape', [g.node('Mul', [centered, rowScales]), g.int64([0, 0, H])]);
+    }
+    // int8 rows, dequantized after the gather: Cast + Mul by the gathered per-row scale.
+    const quantized = () => this.memo.get('emb:q8', async () => quantizeInt8PerRow(await readFloat32(ref), V, H));
+    const table = g.initializer(
+      'embeddings.word_embeddings.weight_q8',
+      DataType.INT8,
+      [V, H],
+      lazy(V * H, async () => bytesOf((await quantized()).values)),
+    );
+    const scales = g.initializer(
+      'embeddings.word_embeddings.weight_scale',
+      DataType.FLOAT,
+      [V],
+      lazy(V * 4, async () => bytesOf((await quantized()).scales)),
+    );
+    const rows = g.node('Cast', [g.node('Gather', [table, inputIds], { axis: 0 })], { to: DataType.FLOAT });
+    const rowScales = g.node('Unsqueeze', [g.node('Gather', [scales, inputIds], { axis: 0 }), g.int64([-1])]);
+    return g.node('Mul', [rows, rowScales]);
+  }
+
+  /** [batch, 1, 1, sequence] additive bias: 0 where attended, a large negative number where masked. */
+  private maskBias(attentionMask: string): string {
+    const { g } = this;
+    const mask = g.node('Cast', [attentionMask], { to: this.ct });
+    const inverted = g.node('Sub', [this.floatConstant([1]), mask]);
+    // fp32 matches Hugging Face (finfo.min); fp16 uses -1e4, which cannot overflow to -inf when added.
+    const negative = this.ct === DataType.FLOAT16 ? -1e4 : -3.4028234663852886e38;
+    const bias = g.node('Mul', [inverted, this.floatConstant([negative])]);
+    return g.node('Unsqueeze', [bias, g.int64([1, 2])]);
+  }
+
+  // ---- encoder ---------------------------------------------------------------------------------
+
+  private layer(x: string, maskBias: string, layer: ModelWeights['layers'][number], i: number): string {
+    const { g, enc } = this;
+    const H = enc.hiddenSize;
+    const prefix = `encoder.layer.${i}`;
+    const heads = [0, 0, enc.numHeads, this.headDim];
+    // One MatMul for Q, K and V; 1/sqrt(head_dim) is folded into the query weights and bias.
+    const qkv = this.linear(x, [layer.query, layer.key, layer.value], `${prefix}.attention.qkv`, true, [
+      1 / Math.sqrt(this.headDim),
+      1,
+      1,
+    ]);
+    const [q, k, v] = g.nodeMulti('Split', [qkv, g.int64([H, H, H])], 3, { axis: -1 });
+    const qh = g.node('Transpose', [g.node('Reshape', [q as string, g.int64(heads)])], { perm: [0, 2, 1, 3] });
+    const kh = g.node('Transpose', [g.node('Reshape', [k as string, g.int64(heads)])], { perm: [0, 2, 3, 1] });
+    const vh = g.node('Transpose', [g.node('Reshape', [v as string, g.int64(heads)])], { perm: [0, 2, 1, 3] });
+    const scores = g.node('Add', [g.node('MatMul', [qh, kh]), maskBias]);
+    const probs = g.node('Softmax', [scores], { axis: -1 });
+    const context = g.node('Transpose', [g.node('MatMul', [probs, vh])], { perm: [0, 2, 1, 3] });
+    const merged = g.node('Reshape', [context, g.int64([0, 0, H])]);
+    const attention = this.linear(merged, [layer.attentionOutput], `${prefix}.attention.output`, true);
+    const x1 = this.norm(g.node('Add', [attention, x]), layer.attentionNorm, `${prefix}.attention.LayerNorm`);
+    const hidden = this.activation(this.linear(x1, [layer.intermediate], `${prefix}.intermediate`, true));
+    const out = this.linear(hidden, [layer.output], `${prefix}.output`, true);
+    return this.norm(g.node('Add', [out, x1]), layer.outputNorm, `${prefix}.output.LayerNorm`);
+  }
+
+  private activation(x: string): string {
+    const { g } = this;
+    switch (this.enc.activation) {
+      case 'relu':
+        return g.node('Relu', [x]);
+      case 'gelu': {
+        // 0.5 * x * (1 + erf(x / sqrt(2))): the pattern ORT fuses into its Gelu kernel.
+        const erf = g.node('Erf', [g.node('Div', [x, this.floatConstant([SQRT2])])]);
+        return g.node('Mul', [
+          g.node('Mul', [x, g.node('Add', [erf, this.floatConstant([1])])]),
+          this.floatConstant([0.5]),
+        ]);
+      }
+      case 'gelu_tanh': {
+        const cube = g.node('Mul', [g.node('Mul', [x, x]), x]);
+        const inner = g.node('Add', [x, g.node('Mul', [cube, this.floatConstant([0.044715])])]);
+        const tanh = g.node('Tanh', [g.node('Mul', [inner, this.floatConstant([Math.sqrt(2 / Math.PI)])])]);
+        return g.node('Mul', [
+          g.node('Mul', [x, this.floatConstant([0.5])]),
+          g.node('Add', [tanh, this.floatConstant([1])]),
+        ]);
+      }
+    }
+  }
+
+  // ---- heads -----------------------------------------------------------------------------------
+
+  private output(value: string, name: string, dims: readonly (string | number)[]): void {
+    const out = this.ct === DataType.FLOAT ? value : this.g.node('Cast', [value], { to: DataType.FLOAT });
+    this.g.output(out, DataType.FLOAT, dims, name);
+  }
+
+  private heads(x: string): void {
+    const { g, enc, w } = this;
+    const H = enc.hiddenSize;
+    const first = () => g.node('Gather', [x, g.int64([0], [])], { axis: 1 });
+    switch (this.task) {
+      case 'feature-extraction': {
+        this.output(x, 'last_hidden_state', ['batch', 'sequence', H]);
+        if (w.pooler) {
+          const pooled = g.node('Tanh', [this.linear(first(), [w.pooler], 'pooler.dense', true)]);
+          this.output(pooled, 'pooler_output', ['batch', H]);
+        }
+        return;
+      }
+      case 'token-classification': {
+        const classifier = w.classifier as Linear;
+        const labels = classifier.weight.shape[0] as number;
+        this.output(this.linear(x, [classifier], 'classifier', false), 'logits', ['batch', 'sequence', labels]);
+        return;
+      }
+      case 'question-answering': {
+        const logits = this.linear(x, [w.qaOutputs as Linear], 'qa_outputs', false);
+        this.output(g.node('Gather', [logits, g.int64([0], [])], { axis: 2 }), 'start_logits', ['batch', 'sequence']);
+        this.output(g.node('Gather', [logits, g.int64([1], [])], { axis: 2 }), 'end_logits', ['batch', 'sequence']);
+        return;
+      }
+      case 'sequence-classification': {
+        const classifier = w.classifier as Linear;
+        const labels = classifier.weight.shape[0] as number;
+        let pooled: string;
+        if (enc.family === 'distilbert') {
+          pooled = g.node('Relu', [this.linear(first(), [w.preClassifier as Linear], 'pre_classifier', true)]);
+        } else {
+          pooled = g.node('Tanh', [this.linear(first(), [w.pooler as Linear], 'pooler.dense', true)]);
+        }
+        this.output(this.linear(pooled, [classifier], 'classifier', false), 'logits', ['batch', labels]);
+        return;
+      }
+    }
+  }
+}

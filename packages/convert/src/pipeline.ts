@@ -1,0 +1,319 @@
+/**
+ * The conversion pipeline shared by Node ({@link ./node.ts}) and the browser ({@link ./convert-files.ts}):
+ * checkpoint + base model -> config.json, tokenizer files, crf.json and the ONNX variants, written through
+ * an {@link OutputSink}.
+ */
+import { BertwebError, throwIfAborted } from './core.js';
+import { readAll } from './io/byte-source.js';
+import type { BaseModelFiles } from './io/file-set.js';
+import type { Checkpoint } from './model/checkpoint.js';
+import {
+  architectureName,
+  type ConvertTask,
+  configFamily,
+  configTask,
+  type EncoderConfig,
+  parseEncoderConfig,
+  parseTask,
+} from './model/config.js';
+import { readFloat32, type TensorRef } from './model/tensor.js';
+import { mapWeights } from './model/weights.js';
+import { buildBertGraph, type OnnxDtype, type Q8Mode } from './onnx/bert-graph.js';
+import type { Chunk } from './onnx/proto.js';
+
+/** ONNX file name of each dtype (Transformers.js conventions). */
+export const ONNX_FILE_NAMES: Readonly<Record<OnnxDtype, string>> = {
+  fp32: 'onnx/model.onnx',
+  fp16: 'onnx/model_fp16.onnx',
+  q8: 'onnx/model_quantized.onnx',
+  q4: 'onnx/model_q4.onnx',
+};
+
+/** All dtypes, the default of `--dtype`. */
+export const ALL_DTYPES: readonly OnnxDtype[] = ['fp32', 'fp16', 'q8', 'q4'];
+
+/** Tokenizer and pooling files copied into the output (from the checkpoint, else from the base model). */
+export const TOKENIZER_FILES: readonly string[] = [
+  'tokenizer.json',
+  'vocab.txt',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'added_tokens.json',
+  'modules.json',
+  'sentence_bert_config.json',
+  'config_sentence_transformers.json',
+  '1_Pooling/config.json',
+];
+
+/** Progress of a conversion. */
+export interface ConvertProgress {
+  readonly stage: 'read' | 'write' | 'done';
+  /** Output file being written. */
+  readonly file?: string;
+  /** Bytes written of that file, and its size. */
+  readonly loaded?: number;
+  readonly total?: number;
+}
+
+/** Options common to every entry point. */
+export interface ConvertOptions {
+  /** Variants to write; default all four. */
+  readonly dtypes?: readonly OnnxDtype[];
+  /** `auto` (default) or a task / alias (`ner`, `qa`, `classify`, `base`). */
+  readonly task?: ConvertTask | 'auto' | string;
+  /**
+   * Tensors that are neither used nor known to be safe to drop (pretraining heads, buffers) mean the
+   * graph would compute something other than the checkpoint: `MODEL_INVALID` by default; with this flag,
+   * a warning.
+   */
+  readonly allowExtraTensors?: boolean;
+  /** q8 matmul style; default `dynamic`. */
+  readonly q8Mode?: Q8Mode;
+  /** q4 MatMulNBits accuracy_level; default 4. */
+  readonly q4AccuracyLevel?: number;
+  /** Quantize the word embeddings in q8/q4 (default true: they are most of a multilingual model). */
+  readonly quantizeEmbeddings?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (event: ConvertProgress) => void;
+}
+
+/** Where output files go: a temp folder in Node, memory in the browser. */
+export interface OutputSink {
+  /** Writes one file from chunks (lazy tensor payloads are produced one at a time). */
+  write(name: string, chunks: readonly Chunk[], size: number): Promise<void>;
+}
+
+/** What a conversion produced. */
+export interface ConvertSummary {
+  readonly family: EncoderConfig['family'];
+  readonly task: ConvertTask;
+  readonly encoder: EncoderConfig;
+  /** id -> label for classification heads. */
+  readonly labels?: readonly string[];
+  /** Output files with sizes in bytes. */
+  readonly files: readonly { readonly name: string; readonly bytes: number }[];
+  /** Checkpoint tensors not used on purpose (pretraining heads, buffers, optimizer state is never listed). */
+  readonly ignoredTensors: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+const TEXT = new TextEncoder();
+
+function json(value: unknown): Uint8Array {
+  return TEXT.encode(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+async function readConfig(base: BaseModelFiles | undefined): Promise<Record<string, unknown> | undefined> {
+  if (!base || !(await base.exists('config.json'))) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(await base.bytes('config.json')));
+  } catch {
+    throw new BertwebError('MODEL_INVALID', `${base.id}/config.json is not JSON`);
+  }
+}
+
+function labelsFromConfig(config: Record<string, unknown>, count: number): string[] | undefined {
+  const id2label = config.id2label;
+  if (!id2label || typeof id2label !== 'object') return undefined;
+  const entries = Object.entries(id2label as Record<string, unknown>);
+  if (entries.length !== count) return undefined;
+  const labels: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const label = (id2label as Record<string, unknown>)[String(i)];
+    if (typeof label !== 'string') return undefined;
+    labels.push(label);
+  }
+  return labels;
+}
+
+async function crfJson(crf: { transitions: TensorRef; start: TensorRef; end: TensorRef }): Promise<Uint8Array> {
+  const transitions = await readFloat32(crf.transitions);
+  const n = crf.start.shape[0] as number;
+  const rows: number[][] = [];
+  for (let i = 0; i < n; i++) rows.push(Array.from(transitions.subarray(i * n, (i + 1) * n)));
+  return json({
+    transitions: rows,
+    start: Array.from(await readFloat32(crf.start)),
+    end: Array.from(await readFloat32(crf.end)),
+  });
+}
+
+/**
+ * Converts an opened checkpoint. `base` supplies config.json and tokenizer files the checkpoint lacks.
+ *
+ * @example
+ * ```ts
+ * const summary = await convertCheckpoint(await openCheckpoint(files), undefined, sink, { dtypes: ['fp32'] });
+ * ```
+ */
+export async function convertCheckpoint(
+  checkpoint: Checkpoint,
+  base: BaseModelFiles | undefined,
+  sink: OutputSink,
+  options: ConvertOptions = {},
+): Promise<ConvertSummary> {
+  const warnings: string[] = [];
+  const dtypes = [...new Set(options.dtypes ?? ALL_DTYPES)];
+  if (dtypes.length === 0) throw new BertwebError('INPUT_INVALID', 'no dtype to write');
+  for (const d of dtypes) {
+    if (!(d in ONNX_FILE_NAMES)) throw new BertwebError('INPUT_INVALID', `unknown dtype ${d}; use fp32, fp16, q8, q4`);
+  }
+  const task = parseTask(options.task ?? 'auto');
+
+  // config.json: the checkpoint's own, else the base model's. Never inferred from shapes.
+  const ownConfig = checkpoint.config;
+  const config = ownConfig ?? (await readConfig(base));
+  if (!config) {
+    throw new BertwebError(
+      'MODEL_INVALID',
+      `${checkpoint.files.id} has no config.json; pass --base with the base model (folder, URL or hub id) it was fine-tuned from`,
+    );
+  }
+  const encoder = parseEncoderConfig(config);
+  configFamily(config);
+
+  let tensors: ReadonlyMap<string, TensorRef> = checkpoint.tensors;
+  if (checkpoint.crfTensors) {
+    const merged = new Map(tensors);
+    for (const [name, ref] of checkpoint.crfTensors) {
+      if (merged.has(name)) throw new BertwebError('MODEL_INVALID', `CRF tensor ${name} clashes with a model tensor`);
+      merged.set(name, ref);
+    }
+    tensors = merged;
+  }
+
+  const labelTask: ConvertTask | undefined =
+    checkpoint.labelFile?.kind === 'tag'
+      ? 'token-classification'
+      : checkpoint.labelFile?.kind === 'classes'
+        ? 'sequence-classification'
+        : undefined;
+  const mapped = mapWeights(tensors, encoder, {
+    ...(task !== 'auto' ? { explicit: task } : {}),
+    ...(ownConfig && configTask(ownConfig) ? { fromConfig: configTask(ownConfig) } : {}),
+    ...(labelTask ? { fromLabelFile: labelTask } : {}),
+  });
+  if (mapped.unexpected.length > 0) {
+    const list = `${mapped.unexpected.slice(0, 8).join(', ')}${mapped.unexpected.length > 8 ? ', ...' : ''}`;
+    if (!options.allowExtraTensors) {
+      throw new BertwebError(
+        'MODEL_INVALID',
+        `the checkpoint has ${mapped.unexpected.length} tensor(s) a ${encoder.family} ${mapped.task} graph does not use: ${list}. ` +
+          'The converted model would not compute what the checkpoint does; check --task, or pass --allow-extra-tensors to drop them',
+        { unexpected: mapped.unexpected },
+      );
+    }
+    warnings.push(`dropped ${mapped.unexpected.length} unused tensor(s): ${list}`);
+  }
+
+  // Labels: DeepPavlov dict, else the checkpoint's config, else the base config if it fits, else LABEL_i.
+  let labels: string[] | undefined;
+  if (mapped.numLabels > 0) {
+    if (checkpoint.labelFile) {
+      if (checkpoint.labelFile.labels.length !== mapped.numLabels) {
+        throw new BertwebError(
+          'MODEL_INVALID',
+          `${checkpoint.labelFile.kind}.dict lists ${checkpoint.labelFile.labels.length} labels but the classifier has ${mapped.numLabels} outputs`,
+        );
+      }
+      labels = [...checkpoint.labelFile.labels];
+    } else {
+      labels = labelsFromConfig(config, mapped.numLabels);
+      if (!labels) {
+        if (ownConfig?.id2label) {
+          throw new BertwebError(
+            'MODEL_INVALID',
+            `config.json id2label does not match the classifier's ${mapped.numLabels} outputs`,
+          );
+        }
+        labels = Array.from({ length: mapped.numLabels }, (_, i) => `LABEL_${i}`);
+        warnings.push(`no label names found; wrote LABEL_0..LABEL_${mapped.numLabels - 1}`);
+      }
+    }
+  }
+
+  const outConfig: Record<string, unknown> = {
+    ...config,
+    architectures: [architectureName(encoder.family, mapped.task)],
+  };
+  if (!outConfig.model_type) outConfig.model_type = encoder.family;
+  if (labels) {
+    outConfig.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
+    outConfig.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
+  } else {
+    delete outConfig.id2label;
+    delete outConfig.label2id;
+  }
+
+  // Collect the small files first so a missing tokenizer fails before any big write.
+  const small = new Map<string, Uint8Array>();
+  small.set('config.json', json(outConfig));
+  const checkpointNames = new Set(checkpoint.files.names());
+  for (const name of TOKENIZER_FILES) {
+    if (checkpointNames.has(name)) small.set(name, await readAll(await checkpoint.files.open(name)));
+    else if (base && (await base.exists(name))) small.set(name, await base.bytes(name));
+  }
+  if (!small.has('tokenizer.json') && !small.has('vocab.txt')) {
+    throw new BertwebError(
+      'MODEL_INVALID',
+      `no tokenizer (tokenizer.json or vocab.txt) in ${checkpoint.files.id}${base ? ` or ${base.id}` : ''}; pass --base with the base model`,
+    );
+  }
+  if (mapped.weights.crf) small.set('crf.json', await crfJson(mapped.weights.crf));
+
+  const files: { name: string; bytes: number }[] = [];
+  for (const [name, bytes] of small) {
+    throwIfAborted(options.signal);
+    await sink.write(name, [bytes], bytes.byteLength);
+    files.push({ name, bytes: bytes.byteLength });
+  }
+  for (const dtype of dtypes) {
+    throwIfAborted(options.signal);
+    const name = ONNX_FILE_NAMES[dtype];
+    const model = buildBertGraph(encoder, mapped.weights, mapped.task, {
+      dtype,
+      ...(options.q8Mode ? { q8Mode: options.q8Mode } : {}),
+      ...(options.q4AccuracyLevel !== undefined ? { q4AccuracyLevel: options.q4AccuracyLevel } : {}),
+      ...(options.quantizeEmbeddings !== undefined ? { quantizeEmbeddings: options.quantizeEmbeddings } : {}),
+    });
+    const chunks = withProgress(model.toChunks(), name, model.byteLength, options);
+    await sink.write(name, chunks, model.byteLength);
+    files.push({ name, bytes: model.byteLength });
+  }
+  options.onProgress?.({ stage: 'done' });
+  return {
+    family: encoder.family,
+    task: mapped.task,
+    encoder,
+    ...(labels ? { labels } : {}),
+    files,
+    ignoredTensors: mapped.ignored,
+    warnings,
+  };
+}
+
+/** Wraps lazy chunks to report progress and honour the abort signal between tensors. */
+function withProgress(chunks: readonly Chunk[], file: string, total: number, options: ConvertOptions): Chunk[] {
+  let loaded = 0;
+  return chunks.map((chunk) => {
+    if (chunk instanceof Uint8Array) {
+      return {
+        byteLength: chunk.byteLength,
+        produce: () => {
+          loaded += chunk.byteLength;
+          return chunk;
+        },
+      };
+    }
+    return {
+      byteLength: chunk.byteLength,
+      produce: async () => {
+        throwIfAborted(options.signal);
+        const bytes = await chunk.produce();
+        loaded += bytes.byteLength;
+        options.onProgress?.({ stage: 'write', file, loaded, total });
+        return bytes;
+      },
+    };
+  });
+}
