@@ -37,9 +37,4 @@ function evalRouter(targets: readonly Command[]): Command {
   };
 }
 
-export const COMMANDS: readonly Command[] = [
-  tokenizeCommand,
-  qaCommand,
-  embedCommand,
-  evalRouter(EVALUATIONS),
-];
+export const COMMANDS: readonly Command[] = [tokenizeCommand, qaCommand, embedCommand, evalRouter(EVALUATIONS)];
