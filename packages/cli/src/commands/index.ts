@@ -1,6 +1,8 @@
 /** Every sub-command, in the order `bertweb --help` lists them. */
 import { BertwebError } from '@bertweb/core';
 import type { Command } from '../command.js';
+import { classifyCommand } from './classify.js';
+import { tagCommand } from './tag.js';
 import { embedCommand } from './embed.js';
 import { evalSquadCommand } from './eval-squad.js';
 import { evalStsCommand } from './eval-sts.js';

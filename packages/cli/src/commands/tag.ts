@@ -1,0 +1,85 @@
+/** `bertweb tag --model M`: stdin lines -> one JSON array of entities per line. */
+import { createTagger, type TaggerOptions, type TagScheme } from '@bertweb/tagging';
+import { checkFlags, choiceFlag, intFlag, type ParsedArgs, stringFlag } from '../args.js';
+import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../command.js';
+import type { CommandIO } from '../io.js';
+
+/** Lines tagged per call: enough for the runtime to batch windows, few enough to stream output. */
+const LINES_PER_CALL = 64;
+
+/** Tagger flags shared by `tag` and `eval ner`. */
+export const TAGGER_FLAGS = [
+  'crf',
+  'constrain',
+  'scheme',
+  'max-length',
+  'window-overlap',
+  'max-subword-pieces',
+] as const;
+
+export const TAGGER_FLAGS_USAGE = `  --crf auto|off           CRF decoding with crf.json when present (default auto)
+  --constrain              forbid invalid tag moves (O -> I-X, B-X -> I-Y, ...) when decoding
+  --scheme S               BIO | BIOES | IO (default: detected from the labels)
+  --max-length N           window length in subtokens (default: the model limit, 512)
+  --window-overlap N       subtokens repeated between windows of long texts (default 128)
+  --max-subword-pieces N   a word with more pieces becomes [UNK] (default 15, as DeepPavlov)`;
+
+/**
+ * Tagger options from the shared model flags and {@link TAGGER_FLAGS}.
+ *
+ * @example
+ * ```ts
+ * const tagger = await createTagger(stringFlag(args, 'model', true), taggerOptions(args, io));
+ * ```
+ */
+export function taggerOptions(args: ParsedArgs, io: CommandIO): TaggerOptions {
+  const crf = choiceFlag(args, 'crf', ['auto', 'off']);
+  const scheme = choiceFlag<TagScheme>(args, 'scheme', ['BIO', 'BIOES', 'IO']);
+  const maxLength = intFlag(args, 'max-length');
+  const overlap = stringFlag(args, 'window-overlap');
+  const maxPieces = intFlag(args, 'max-subword-pieces');
+  return {
+    ...modelOptions(args, io),
+    ...(crf === 'off' ? { crf: false } : {}),
+    ...(args.flags.has('constrain') ? { constrainBio: true } : {}),
+    ...(scheme ? { scheme } : {}),
+    ...(maxLength !== undefined ? { maxLength } : {}),
+    ...(overlap !== undefined ? { windowOverlap: Number(overlap) } : {}),
+    ...(maxPieces !== undefined ? { maxSubwordPieces: maxPieces } : {}),
+  };
+}
+
+export const tagCommand: Command = {
+  name: 'tag',
+  summary: 'stdin lines -> JSON array of entities {text, label, start, end, score} per line',
+  usage: `bertweb tag --model M [--crf auto|off] [--constrain] [--scheme BIO|BIOES|IO]
+
+Reads one text per stdin line and writes its named entities as a JSON array, one line per input line,
+in order: [{"text","label","start","end","score"}], where text === line.slice(start, end) (UTF-16
+offsets) and score is the mean softmax probability of the entity's word tags. Lines of any length
+are tagged in overlapping windows. An empty line gives [].
+
+${MODEL_FLAGS_USAGE}
+${TAGGER_FLAGS_USAGE}`,
+  booleanFlags: ['constrain', 'no-cache'],
+  async run(args, io) {
+    checkFlags(args, [...MODEL_FLAGS, ...TAGGER_FLAGS]);
+    const tagger = await createTagger(stringFlag(args, 'model', true), taggerOptions(args, io));
+    const signal = io.signal ? { signal: io.signal } : {};
+    try {
+      let batch: string[] = [];
+      const flush = async () => {
+        if (batch.length === 0) return;
+        for (const entities of await tagger.tag(batch, signal)) io.out(JSON.stringify(entities));
+        batch = [];
+      };
+      for await (const line of io.lines()) {
+        batch.push(line);
+        if (batch.length >= LINES_PER_CALL) await flush();
+      }
+      await flush();
+    } finally {
+      await tagger.dispose();
+    }
+  },
+};
