@@ -2,15 +2,16 @@
 import { BertwebError } from '@bertweb/core';
 import type { Command } from '../command.js';
 import { classifyCommand } from './classify.js';
-import { tagCommand } from './tag.js';
 import { embedCommand } from './embed.js';
+import { evalNerCommand } from './eval-ner.js';
 import { evalSquadCommand } from './eval-squad.js';
 import { evalStsCommand } from './eval-sts.js';
 import { qaCommand } from './qa.js';
+import { tagCommand } from './tag.js';
 import { tokenizeCommand } from './tokenize.js';
 
 /** Evaluations behind `bertweb eval <target>`: each is a command named `eval-<target>`. */
-const EVALUATIONS: readonly Command[] = [evalSquadCommand, evalStsCommand];
+const EVALUATIONS: readonly Command[] = [evalSquadCommand, evalStsCommand, evalNerCommand];
 
 /**
  * `bertweb eval <target> ...` runs the command named `eval-<target>` with the remaining arguments.
@@ -39,4 +40,11 @@ function evalRouter(targets: readonly Command[]): Command {
   };
 }
 
-export const COMMANDS: readonly Command[] = [tokenizeCommand, qaCommand, embedCommand, evalRouter(EVALUATIONS)];
+export const COMMANDS: readonly Command[] = [
+  tokenizeCommand,
+  tagCommand,
+  qaCommand,
+  embedCommand,
+  classifyCommand,
+  evalRouter(EVALUATIONS),
+];
