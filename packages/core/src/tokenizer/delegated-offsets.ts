@@ -109,6 +109,18 @@ function surfaceChars(tokens: readonly string[], skip: readonly boolean[], style
   return out;
 }
 
+/** Tokens (not unknown) whose text is only whitespace once decoded. */
+function surfaceIsBlank(tokens: readonly string[], unknown: readonly boolean[], style: SurfaceStyle): boolean[] {
+  return tokens.map((token, t) => {
+    if (unknown[t]) return false;
+    const text =
+      style === 'byte-level'
+        ? token.replaceAll('\u0120', ' ').replaceAll('\u010a', '\n').replaceAll('\u0109', '\t')
+        : token.replaceAll('\u2581', ' ');
+    return /^\s*$/u.test(text);
+  });
+}
+
 /**
  * `[start, end)` offsets (UTF-16 units of `text`) for each token.
  *
@@ -145,7 +157,10 @@ export function alignTokenOffsets(
     }
     p = q + 1;
   }
-  // Tokens with no matched character span the gap between their neighbours; then force monotonicity.
+  // Tokens with no matched character: a token that spells only whitespace (a lone `Ġ` or `▁`) gets
+  // an empty range where the next text starts (trimmed, like Hugging Face's trim_offsets); any
+  // other (an unknown token) spans the gap between its neighbours. Then force monotonicity.
+  const blank = surfaceIsBlank(tokens, unknown, style);
   const offsets: [number, number][] = [];
   let prevEnd = 0;
   for (let t = 0; t < tokens.length; t++) {
@@ -161,8 +176,8 @@ export function alignTokenOffsets(
       }
       s = prevEnd;
       e = Math.max(prevEnd, next);
-      // Skip leading/trailing whitespace of the gap.
       while (s < e && SPACE_RE.test(text[s] as string)) s++;
+      if (blank[t]) e = s;
       while (e > s && SPACE_RE.test(text[e - 1] as string)) e--;
     }
     if (s < (offsets[t - 1]?.[0] ?? 0)) s = offsets[t - 1]?.[0] ?? 0;

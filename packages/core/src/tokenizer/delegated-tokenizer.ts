@@ -270,22 +270,24 @@ export class DelegatedTokenizer implements Tokenizer {
     const { ids, tokens } = this.hf.encode(text, { add_special_tokens: false });
     const unknown = ids.map((id) => id === this.unkId);
     const offsets = alignTokenOffsets(text, tokens, unknown, this.style);
+    // Word ids from the alignment: a word starts after a gap (whitespace) in the input, at
+    // punctuation, at added tokens, and at WordPiece pieces without `##`; tokens that share an
+    // input character (bytes of one character) stay in one word.
     const words: number[] = [];
     let word = -1;
     for (let t = 0; t < tokens.length; t++) {
-      const token = tokens[t] as string;
       const [start] = offsets[t] as [number, number];
       const prevEnd = t > 0 ? (offsets[t - 1] as [number, number])[1] : -1;
+      const sharesCharacter = t > 0 && start < prevEnd;
       const startsWord =
         t === 0 ||
         this.addedIds.has(ids[t] as number) ||
         this.addedIds.has(ids[t - 1] as number) ||
-        start > prevEnd ||
-        (this.style === 'byte-level' && token.startsWith('\u0120')) ||
-        (this.style === 'metaspace' && token.startsWith('\u2581')) ||
-        (this.style === 'wordpiece' && !token.startsWith('##')) ||
-        PUNCT_RE.test(token.replace(/^[\u0120\u2581]/, '')) ||
-        PUNCT_RE.test(text.slice(Math.max(0, prevEnd - 1), prevEnd));
+        (!sharesCharacter &&
+          (start > prevEnd ||
+            (this.style === 'wordpiece' && !(tokens[t] as string).startsWith('##')) ||
+            PUNCT_RE.test(text.slice(start, start + 1)) ||
+            PUNCT_RE.test(text.slice(Math.max(0, prevEnd - 1), prevEnd))));
       if (startsWord) word++;
       words.push(word);
     }
