@@ -2,6 +2,7 @@
 import { BertwebError } from '@bertweb/core';
 import type { Command } from '../command.js';
 import { classifyCommand } from './classify.js';
+import { convertCommand } from './convert.js';
 import { embedCommand } from './embed.js';
 import { evalNerCommand } from './eval-ner.js';
 import { evalSquadCommand } from './eval-squad.js';
@@ -46,5 +47,6 @@ export const COMMANDS: readonly Command[] = [
   qaCommand,
   embedCommand,
   classifyCommand,
+  convertCommand,
   evalRouter(EVALUATIONS),
 ];
