@@ -2,6 +2,7 @@
 // The demo app's Vite config (root: demo/) and the unit-test (Vitest) setup for the whole repo.
 import { fileURLToPath } from 'node:url';
 import { defaultClientConditions, defineConfig } from 'vite';
+import { demoPlugins } from './demo/vite-plugins.js';
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 
@@ -14,6 +15,8 @@ const isolationHeaders = {
 
 export default defineConfig({
   root: fileURLToPath(new URL('./demo', import.meta.url)),
+  // Serves models/ under /models/, copies the embedded model into the build, PWA, e2e parity page.
+  plugins: demoPlugins(),
   // `source` resolves workspace packages to their TypeScript sources: no prebuild needed.
   resolve: { conditions: ['source', ...defaultClientConditions] },
   server: { headers: isolationHeaders, fs: { allow: [repoRoot] } },

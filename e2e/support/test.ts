@@ -1,0 +1,70 @@
+/**
+ * The `test` every spec imports: project options (backend, target, app URL), a WebGPU check that FAILS
+ * the webgpu projects when Chromium has no adapter (never a silent skip), and console capture that is
+ * attached to failing tests.
+ */
+import { test as base, expect, type Page } from '@playwright/test';
+import type { E2eOptions } from './options.js';
+
+interface WorkerFixtures extends E2eOptions {
+  /** Verified once per worker: the webgpu projects really have a WebGPU adapter. */
+  webgpuAdapter: string | null;
+}
+
+interface TestFixtures {
+  /** Console lines and page errors of the test's page(s). */
+  consoleLog: string[];
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  appURL: ['', { option: true, scope: 'worker' }],
+  backend: ['wasm', { option: true, scope: 'worker' }],
+  target: ['dev', { option: true, scope: 'worker' }],
+  webgpuAdapter: [
+    async ({ browser, appURL, backend }, use) => {
+      if (backend !== 'webgpu') return use(null);
+      // WebGPU needs a secure context: ask from a page of the app's (localhost) origin.
+      const page = await browser.newPage();
+      await page.goto(new URL('e2e-fixture.html', appURL).href);
+      const adapter = await page.evaluate(async () => {
+        const gpu = (navigator as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } })
+          .gpu;
+        if (!gpu) return 'no navigator.gpu';
+        const found = await gpu.requestAdapter();
+        return found
+          ? `ok ${found.info?.vendor ?? ''} ${found.info?.architecture ?? ''}`.trim()
+          : 'requestAdapter() returned null';
+      });
+      await page.close();
+      if (!adapter.startsWith('ok')) {
+        throw new Error(
+          `webgpu project, but Chromium has no WebGPU adapter: ${adapter} (flags: --enable-unsafe-webgpu)`,
+        );
+      }
+      await use(adapter.slice(3));
+    },
+    { scope: 'worker', auto: true },
+  ],
+  consoleLog: [
+    async ({ page }, use, testInfo) => {
+      const lines: string[] = [];
+      page.on('console', (msg) => lines.push(`[${msg.type()}] ${msg.text()}`));
+      page.on('pageerror', (error) => lines.push(`[pageerror] ${error.message}`));
+      page.on('worker', (worker) => lines.push(`[worker] started ${worker.url()}`));
+      await use(lines);
+      if (testInfo.status !== testInfo.expectedStatus && lines.length > 0) {
+        await testInfo.attach('console', { body: lines.join('\n'), contentType: 'text/plain' });
+        console.log(`--- console of "${testInfo.title}" ---\n${lines.slice(-40).join('\n')}`);
+      }
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** Opens the demo app on a tab with the test models (`?models=fixtures`) and the project's backend. */
+export async function openApp(page: Page, backend: string, tab: string, extra = ''): Promise<void> {
+  await page.goto(`./?models=fixtures&backend=${backend}${extra}#${tab}`);
+  await expect(page.locator('html')).toHaveAttribute('data-app-ready', 'true');
+}
