@@ -1,0 +1,220 @@
+/** The model cache manager: cached models with sizes, delete, storage estimate, persistence request. */
+import { CacheApiModelCache, type CacheEntry, requestPersistentStorage } from '@bertweb/core';
+import { MISSING_CACHE } from '../worker/missing-files.js';
+import { h, replace } from './dom.js';
+import { errorView } from './errors.js';
+import { formatBytes } from './format.js';
+
+/** Cached files grouped by model folder. */
+export interface CachedModel {
+  /** URL prefix of the folder (ends with `/`): `cache.delete(prefix)` removes the model. */
+  readonly prefix: string;
+  readonly name: string;
+  readonly files: CacheEntry[];
+  readonly bytes: number;
+}
+
+/** Sub-folders of a model folder (DESIGN.md layout). */
+const SUBFOLDERS = new Set(['onnx', '1_Pooling']);
+
+/** Groups cache entries by model folder; hub URLs are named `owner/name@revision`. */
+export function groupByModel(entries: readonly CacheEntry[]): CachedModel[] {
+  const groups = new Map<string, CacheEntry[]>();
+  for (const entry of entries) {
+    const prefix = folderOf(entry.url);
+    const list = groups.get(prefix) ?? [];
+    list.push(entry);
+    groups.set(prefix, list);
+  }
+  return [...groups.entries()]
+    .map(([prefix, files]) => ({
+      prefix,
+      name: nameOf(prefix),
+      files: files.sort((a, b) => a.url.localeCompare(b.url)),
+      bytes: files.reduce((sum, f) => sum + f.size, 0),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function folderOf(url: string): string {
+  const hub = /^(https?:\/\/[^/]+\/[^/]+\/[^/]+\/resolve\/[^/]+\/)/.exec(url);
+  if (hub?.[1]) return hub[1];
+  const parts = url.split('/');
+  parts.pop();
+  if (SUBFOLDERS.has(parts[parts.length - 1] ?? '')) parts.pop();
+  return `${parts.join('/')}/`;
+}
+
+function nameOf(prefix: string): string {
+  const hub = /^https?:\/\/[^/]+\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/$/.exec(prefix);
+  if (hub) return `${hub[1]}@${decodeURIComponent(hub[2] ?? '')}`;
+  const url = new URL(prefix);
+  return url.origin === location.origin ? url.pathname : prefix;
+}
+
+/** The cache manager panel section. */
+export class CacheManager {
+  readonly element: HTMLElement;
+  readonly #cache = new CacheApiModelCache();
+  readonly #list: HTMLElement;
+  readonly #estimate: HTMLElement;
+  readonly #messages: HTMLElement;
+
+  constructor() {
+    this.#list = h('div', { class: 'cache-list', 'data-testid': 'cache-list', 'aria-live': 'polite' });
+    this.#estimate = h('p', { class: 'estimate', 'data-testid': 'storage-estimate' });
+    this.#messages = h('div', { class: 'messages' });
+    const refresh = h('button', { type: 'button', onclick: () => void this.refresh() }, 'Refresh');
+    const persist = h(
+      'button',
+      { type: 'button', onclick: () => void this.#persist() },
+      'Keep models (persistent storage)',
+    );
+    const clear = h('button', { type: 'button', class: 'danger', onclick: () => void this.#deleteAll() }, 'Delete all');
+    this.element = h(
+      'section',
+      { class: 'card cache', 'aria-labelledby': 'cache-heading' },
+      h('h3', { id: 'cache-heading' }, 'Cached models'),
+      h(
+        'p',
+        { class: 'hint' },
+        'Downloaded model files are stored in this browser (Cache API) only after a complete, verified download, and are reused offline.',
+      ),
+      this.#estimate,
+      h('div', { class: 'actions' }, refresh, persist, clear),
+      this.#messages,
+      this.#list,
+    );
+  }
+
+  /** Re-reads the cache and the storage estimate. */
+  async refresh(): Promise<void> {
+    replace(this.#messages);
+    try {
+      const [entries, estimate] = await Promise.all([this.#cache.list(), this.#cache.estimate()]);
+      this.#render(groupByModel(entries));
+      const quota = estimate.quota ? ` of ${formatBytes(estimate.quota)} available to this site` : '';
+      const persisted =
+        estimate.persisted === undefined
+          ? ''
+          : estimate.persisted
+            ? ' · persistent'
+            : ' · may be evicted under storage pressure';
+      this.#estimate.textContent = `Storage used: ${formatBytes(estimate.usage)}${quota}${persisted}`;
+    } catch (error) {
+      this.#messages.append(errorView(error, 'Reading the cache failed'));
+    }
+  }
+
+  #render(models: CachedModel[]): void {
+    if (models.length === 0) {
+      replace(this.#list, h('p', { class: 'empty' }, 'No cached models yet.'));
+      return;
+    }
+    const table = h(
+      'table',
+      { class: 'cache-table' },
+      h('caption', {}, `${models.length} cached model${models.length === 1 ? '' : 's'}`),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Model'),
+          h('th', { scope: 'col' }, 'Files'),
+          h('th', { scope: 'col' }, 'Size'),
+          h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...models.map((model) =>
+          h(
+            'tr',
+            { 'data-prefix': model.prefix },
+            h('th', { scope: 'row' }, h('code', {}, model.name)),
+            h(
+              'td',
+              {},
+              h(
+                'details',
+                {},
+                h('summary', {}, `${model.files.length} file${model.files.length === 1 ? '' : 's'}`),
+                h(
+                  'ul',
+                  { class: 'cached-files' },
+                  ...model.files.map((f) =>
+                    h(
+                      'li',
+                      { 'data-url': f.url, 'data-size': f.size },
+                      h('code', {}, f.url.slice(model.prefix.length)),
+                      ` ${formatBytes(f.size)}`,
+                    ),
+                  ),
+                ),
+              ),
+            ),
+            h('td', { class: 'num' }, formatBytes(model.bytes)),
+            h(
+              'td',
+              {},
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'danger',
+                  'aria-label': `Delete ${model.name}`,
+                  onclick: () => void this.#delete(model.prefix),
+                },
+                'Delete',
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+    replace(this.#list, table);
+  }
+
+  async #delete(prefix: string): Promise<void> {
+    try {
+      await this.#cache.delete(prefix);
+      await forgetMissing(prefix);
+    } catch (error) {
+      this.#messages.append(errorView(error, 'Deleting failed'));
+    }
+    await this.refresh();
+  }
+
+  async #deleteAll(): Promise<void> {
+    try {
+      for (const entry of await this.#cache.list()) await this.#cache.delete(entry.url);
+      await forgetMissing('');
+    } catch (error) {
+      this.#messages.append(errorView(error, 'Deleting failed'));
+    }
+    await this.refresh();
+  }
+
+  async #persist(): Promise<void> {
+    const granted = await requestPersistentStorage().catch(() => false);
+    await this.refresh();
+    this.#messages.append(
+      h(
+        'p',
+        { class: 'note', role: 'status' },
+        granted
+          ? 'Storage is persistent: the browser will not evict cached models on its own.'
+          : 'The browser declined persistent storage (it often grants it to installed or bookmarked sites). Cached models may be evicted under storage pressure.',
+      ),
+    );
+  }
+}
+
+/** Drops the worker's "file is missing" notes under a prefix (see worker/missing-files.ts). */
+async function forgetMissing(prefix: string): Promise<void> {
+  const cache = await caches.open(MISSING_CACHE);
+  for (const request of await cache.keys()) if (request.url.startsWith(prefix)) await cache.delete(request);
+}

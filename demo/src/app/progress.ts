@@ -1,0 +1,88 @@
+/** Per-file download progress: a bar, bytes, speed, and whether the file came from the cache. */
+import type { ProgressEvent } from '@bertweb/core';
+import { h, replace } from './dom.js';
+import { formatBytes } from './format.js';
+
+interface FileRow {
+  readonly item: HTMLLIElement;
+  readonly bar: HTMLProgressElement;
+  readonly text: HTMLSpanElement;
+  started: number;
+  loaded: number;
+  total: number;
+  done: boolean;
+}
+
+/** The progress list of one model load. */
+export class DownloadProgress {
+  readonly element: HTMLElement;
+  readonly #list: HTMLUListElement;
+  readonly #summary: HTMLParagraphElement;
+  readonly #rows = new Map<string, FileRow>();
+  /** Events seen in this load (tests and the summary read it). */
+  events = 0;
+
+  constructor() {
+    this.#list = h('ul', { class: 'files' });
+    this.#summary = h('p', { class: 'progress-summary', 'aria-live': 'polite' });
+    this.element = h('div', { class: 'progress', hidden: true }, this.#summary, this.#list);
+  }
+
+  /** Clears the list for a new load. */
+  reset(): void {
+    this.#rows.clear();
+    this.events = 0;
+    replace(this.#list);
+    this.#summary.textContent = '';
+    this.element.hidden = true;
+  }
+
+  /** Shows the outcome line (`ready`, `cancelled`, ...). */
+  finish(message: string): void {
+    this.#summary.textContent = message;
+    this.element.dataset.state = 'finished';
+  }
+
+  /** Handles one event from the worker. */
+  onEvent(event: ProgressEvent): void {
+    this.events++;
+    this.element.hidden = false;
+    this.element.dataset.state = 'loading';
+    if (event.status === 'ready') return;
+    const row = this.#row(event.file);
+    row.loaded = Math.max(row.loaded, event.loaded);
+    if (event.total > 0) row.total = event.total;
+    if (event.status === 'done') row.done = true;
+    if (row.total > 0) {
+      row.bar.max = row.total;
+      row.bar.value = Math.min(row.loaded, row.total);
+    } else if (row.done) {
+      row.bar.max = 1;
+      row.bar.value = 1;
+    } else {
+      row.bar.removeAttribute('value'); // indeterminate
+    }
+    const seconds = (performance.now() - row.started) / 1000;
+    const speed = !event.cached && seconds > 0.05 && row.loaded > 0 ? ` · ${formatBytes(row.loaded / seconds)}/s` : '';
+    const size = row.total > 0 ? `${formatBytes(row.loaded)} / ${formatBytes(row.total)}` : formatBytes(row.loaded);
+    row.text.textContent = `${size}${speed}${event.cached ? ' · from cache' : ''}${row.done ? ' · done' : ''}`;
+    row.item.dataset.status = row.done ? 'done' : event.status;
+    if (event.cached) row.item.dataset.cached = 'true';
+    const files = [...this.#rows.values()];
+    const finished = files.filter((r) => r.done).length;
+    this.#summary.textContent = `Loading: ${finished} of ${files.length} files`;
+  }
+
+  #row(file: string): FileRow {
+    let row = this.#rows.get(file);
+    if (!row) {
+      const bar = h('progress', { 'aria-label': `download of ${file}` });
+      const text = h('span', { class: 'bytes' });
+      const item = h('li', { 'data-file': file }, h('code', {}, file), bar, text);
+      this.#list.append(item);
+      row = { item, bar, text, started: performance.now(), loaded: 0, total: 0, done: false };
+      this.#rows.set(file, row);
+    }
+    return row;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Offline use.
+ * - preview (production build with the service worker): load the app and a model once, go offline,
+ *   reload the page, run again. The app shell and ORT's .wasm come from the service worker's precache,
+ *   the model files from bertweb's own cache.
+ * - dev: Vite's dev server has no service worker (vite-plugin-pwa is off in dev), so a reload offline
+ *   cannot work there. The dev variant checks the model side only: after one online load, going offline
+ *   and loading the model again into a fresh session reads every file from bertweb's cache.
+ */
+
+import { openTab, timeoutFor } from '../support/app.js';
+import { expect, test } from '../support/test.js';
+
+const TEXT = 'Angela Merkel met Emmanuel Macron in Paris on Monday. Later, Airbus and Siemens met in Berlin.';
+
+test('works offline after one visit', async ({ page, context, backend, target }, testInfo) => {
+  test.setTimeout(timeoutFor(backend) + 60_000);
+  const panel = await openTab(page, backend, 'ner', '&dtype=fp32');
+  if (target === 'preview') {
+    // The service worker installs (precaching the shell and the 26 MB .wasm) and takes control.
+    await expect(page.locator('html')).toHaveAttribute('data-sw-ready', 'true', { timeout: 60_000 });
+    await expect
+      .poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 30_000 })
+      .toBe(true);
+  }
+  await panel.getByLabel('Text', { exact: true }).fill(TEXT);
+  await panel.getByRole('button', { name: 'Find entities' }).click();
+  await expect(panel.getByTestId('ner-table')).toBeVisible({ timeout: timeoutFor(backend) });
+  const online = await panel.getByTestId('ner-text').innerHTML();
+
+  await context.setOffline(true);
+  try {
+    if (target === 'preview') {
+      await page.reload();
+      await expect(page.locator('html')).toHaveAttribute('data-app-ready', 'true');
+      await expect(page.getByTestId('online')).toHaveText(' · offline');
+      const again = page.locator('#panel-ner');
+      await again.getByLabel('Text', { exact: true }).fill(TEXT);
+      await again.getByRole('button', { name: 'Find entities' }).click();
+      await expect(again.getByTestId('ner-table')).toBeVisible({ timeout: timeoutFor(backend) });
+      await expect(again.locator('.progress li[data-cached="true"]').first()).toBeAttached();
+      expect(await again.getByTestId('ner-text').innerHTML(), 'same entities offline').toBe(online);
+    } else {
+      // Dev: a fresh session from cached files (switching backend forces a new load).
+      await panel.getByTestId('backend-select').selectOption(backend === 'wasm' ? 'auto' : 'wasm');
+      await panel.getByRole('button', { name: 'Find entities' }).click();
+      const summary = panel.locator('.progress-summary');
+      await expect(summary).toHaveText(/Ready in|Failed|Cancelled/, { timeout: timeoutFor(backend) });
+      await expect(
+        summary,
+        await panel
+          .locator('[role="alert"]')
+          .allTextContents()
+          .then((t) => t.join(' ')),
+      ).toContainText('Ready in', { timeout: 1000 });
+      const rows = panel.locator('.progress li');
+      const count = await rows.count();
+      expect(count).toBeGreaterThan(0);
+      await expect(panel.locator('.progress li[data-cached="true"]')).toHaveCount(count);
+      await expect(panel.getByTestId('ner-table')).toBeVisible({ timeout: timeoutFor(backend) });
+    }
+  } finally {
+    await context.setOffline(false);
+  }
+  testInfo.annotations.push({
+    type: 'offline',
+    description:
+      target === 'preview'
+        ? 'page reload offline (service worker)'
+        : 'model reload offline from bertweb cache (no service worker in dev)',
+  });
+});
