@@ -137,7 +137,8 @@ async function readLegacyCheckpoint(source: ByteSource): Promise<TorchCheckpoint
 }
 
 async function parseLegacy(source: ByteSource, prefix: Uint8Array): Promise<TorchCheckpoint> {
-  const partial = prefix.byteLength < source.size;
+  // Running out of bytes asks the caller for a longer prefix (or, at the end of the file, means truncation).
+  const partial = true;
   const magic = unpickle(prefix, 0, { partial });
   if (magic.value !== LEGACY_MAGIC) {
     throw new BertwebError('MODEL_INVALID', `${source.name}: a pickle, but not a torch.save file (no magic number)`);

@@ -139,29 +139,25 @@ export function quantizeBlocks(
       codes.fill(zp);
       let bestScale = 1;
       if (m !== 0) {
-        let bestError = Number.POSITIVE_INFINITY;
+        // With the least-squares scale s = xc / cc, the squared error is sum(x^2) - xc^2 / cc:
+        // the best candidate maximizes xc^2 / cc, so one pass per candidate suffices.
+        let bestGain = -1;
         for (const f of candidates) {
           const inv = -zp / (m * f);
           let xc = 0;
           let cc = 0;
           for (let i = 0; i < n; i++) {
             const x = matrix[start + i] as number;
-            let q = Math.round(x * inv) + zp;
-            q = q < 0 ? 0 : Math.min(q, maxCode);
+            const q = Math.min(maxCode, Math.max(0, Math.round(x * inv) + zp));
             trial[i] = q;
             xc += x * (q - zp);
             cc += (q - zp) * (q - zp);
           }
           if (cc === 0) continue;
-          const scale = xc / cc;
-          let error = 0;
-          for (let i = 0; i < n; i++) {
-            const d = (matrix[start + i] as number) - scale * ((trial[i] as number) - zp);
-            error += d * d;
-          }
-          if (error < bestError) {
-            bestError = error;
-            bestScale = scale;
+          const gain = (xc * xc) / cc;
+          if (gain > bestGain) {
+            bestGain = gain;
+            bestScale = xc / cc;
             codes.set(trial.subarray(0, n));
           }
         }

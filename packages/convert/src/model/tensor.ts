@@ -77,14 +77,20 @@ function getHalfTable(): Float32Array {
   return table;
 }
 
-/** Converts raw little-endian elements of `dtype` to float32. */
+/**
+ * Converts raw little-endian elements of `dtype` to float32. Aligned F32 input comes back as a view of
+ * `bytes` (callers treat weights as read-only).
+ */
 export function toFloat32(bytes: Uint8Array, dtype: TensorDType, count: number): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dtype === 'F32' && bytes.byteOffset % 4 === 0) {
+    // A view, not a copy: a 370 MB embedding table would otherwise be held twice.
+    return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+  }
   const out = new Float32Array(count);
   switch (dtype) {
     case 'F32':
-      if (bytes.byteOffset % 4 === 0) out.set(new Float32Array(bytes.buffer, bytes.byteOffset, count));
-      else for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
       return out;
     case 'F16': {
       const table = getHalfTable();
@@ -105,7 +111,8 @@ export function toFloat32(bytes: Uint8Array, dtype: TensorDType, count: number):
 }
 
 /**
- * Reads a tensor as a contiguous row-major Float32Array (strided views are gathered).
+ * Reads a tensor as a contiguous row-major Float32Array (strided views are gathered). Treat the result as
+ * read-only: it may share memory with the source.
  *
  * @example
  * ```ts

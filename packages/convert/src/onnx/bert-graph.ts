@@ -5,20 +5,13 @@
  * ORT-web backend with padding masks; only the q4 variant uses a contrib op (com.microsoft MatMulNBits).
  * Batch and sequence are symbolic. Weights are read and transformed while the file is written.
  */
-import { BertwebError } from '../core.js';
 import type { ConvertTask, EncoderConfig } from '../model/config.js';
-import {
-  bytesOf,
-  quantizeBlocks,
-  quantizeInt8PerColumn,
-  quantizeInt8PerRow,
-  stackRows,
-  stackTransposed,
-} from '../model/quantize.js';
+import { bytesOf, stackRows, stackTransposed } from '../model/quantize.js';
 import { float32ToHalfBits, readFloat32, type TensorRef } from '../model/tensor.js';
 import type { Linear, ModelWeights, Norm } from '../model/weights.js';
 import { DataType, float, GraphBuilder } from './graph.js';
-import type { LazyBytes, ProtoMessage } from './proto.js';
+import type { ProtoMessage } from './proto.js';
+import { BLOCK_SIZE, gatherInt8Rows, gatherQ4Rows, lazy, matMulInt8, matMulNBits } from './quantized-ops.js';
 
 /** The ONNX variants, named as in `--dtype`. */
 export type OnnxDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
@@ -37,26 +30,7 @@ export interface GraphOptions {
   readonly quantizeEmbeddings?: boolean;
 }
 
-const Q4_BLOCK = Number(process.env.BLOCK ?? 32);
 const SQRT2 = Math.SQRT2;
-
-/** One-entry cache so initializers derived from the same source (values and scales) read it once. */
-class Memo {
-  private key = '';
-  private value: unknown;
-  async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    if (this.key !== key) {
-      this.value = undefined;
-      this.value = await compute();
-      this.key = key;
-    }
-    return this.value as T;
-  }
-}
-
-function lazy(byteLength: number, produce: () => Promise<Uint8Array>): LazyBytes {
-  return { byteLength, produce };
-}
 
 /**
  * Builds the ONNX model of a checkpoint for one dtype; returns the ModelProto (write it with its chunks).
@@ -78,7 +52,6 @@ export function buildBertGraph(
 
 class BertGraph {
   private readonly g: GraphBuilder;
-  private readonly memo = new Memo();
   /** Compute type of activations: fp16 in the fp16 variant, else fp32. */
   private readonly ct: DataType;
   private readonly headDim: number;
@@ -165,15 +138,9 @@ class BertGraph {
     const outs = layers.map((l) => l.weight.shape[0] as number);
     const n = outs.reduce((a, b) => a + b, 0);
     const k = layers[0]?.weight.shape[1] as number;
-    const key = `${name}:${layers.map((l) => l.weight.name).join('+')}`;
-    const readRows = () =>
-      this.memo.get(`${key}:rows`, async () =>
-        stackRows(await Promise.all(layers.map((l) => readFloat32(l.weight))), scales),
-      );
-    const readTransposed = () =>
-      this.memo.get(`${key}:t`, async () =>
-        stackTransposed(await Promise.all(layers.map((l) => readFloat32(l.weight))), outs, k, scales),
-      );
+    const readRows = async () => stackRows(await Promise.all(layers.map((l) => readFloat32(l.weight))), scales);
+    const readTransposed = async () =>
+      stackTransposed(await Promise.all(layers.map((l) => readFloat32(l.weight))), outs, k, scales);
     const dtype = quantize ? this.options.dtype : this.options.dtype === 'fp16' ? 'fp16' : 'fp32';
     let y: string;
     if (dtype === 'fp32') {
@@ -192,63 +159,21 @@ class BertGraph {
         lazy(k * n * 2, async () => bytesOf(float32ToHalfBits(await readTransposed()))),
       );
       y = this.g.node('MatMul', [x, wt]);
-    } else if (dtype === 'q8' && (this.options.q8Mode ?? 'nbits') !== 'nbits') {
-      const quantized = () =>
-        this.memo.get(`${key}:q8`, async () => quantizeInt8PerColumn(await readTransposed(), k, n));
-      const wq = this.g.initializer(
-        `${name}.weight_q8`,
-        DataType.INT8,
-        [k, n],
-        lazy(k * n, async () => bytesOf((await quantized()).values)),
+    } else if (dtype === 'q8' && (this.options.q8Mode ?? 'dynamic') !== 'nbits') {
+      y = matMulInt8(
+        this.g,
+        x,
+        name,
+        readTransposed,
+        k,
+        n,
+        this.options.q8Mode === 'dequantize' ? 'dequantize' : 'dynamic',
       );
-      const ws = this.g.initializer(
-        `${name}.weight_scale`,
-        DataType.FLOAT,
-        [n],
-        lazy(n * 4, async () => bytesOf((await quantized()).scales)),
-      );
-      const wz = this.g.initializer(`${name}.weight_zero_point`, DataType.INT8, [n], new Uint8Array(n));
-      if ((this.options.q8Mode ?? 'nbits') === 'dynamic') {
-        const [xq, xs, xz] = this.g.nodeMulti('DynamicQuantizeLinear', [x], 3);
-        const acc = this.g.node('MatMulInteger', [xq as string, wq, xz as string, wz]);
-        const scale = this.g.node('Mul', [xs as string, ws]);
-        y = this.g.node('Mul', [this.g.node('Cast', [acc], { to: DataType.FLOAT }), scale]);
-      } else {
-        const wf = this.g.node('DequantizeLinear', [wq, ws, wz], { axis: 1 });
-        y = this.g.node('MatMul', [x, wf]);
-      }
     } else {
       // MatMulNBits: 4-bit (q4) or 8-bit (q8 in `nbits` mode) blocks along K.
-      const bits = dtype === 'q4' ? 4 : 8;
-      const blocks = Math.ceil(k / Q4_BLOCK);
-      const blob = (Q4_BLOCK * bits) / 8;
-      const quantized = () =>
-        this.memo.get(`${key}:nbits${bits}`, async () => quantizeBlocks(await readRows(), n, k, Q4_BLOCK, bits));
-      const b = this.g.initializer(
-        `${name}.weight_q${bits}`,
-        DataType.UINT8,
-        [n, blocks, blob],
-        lazy(n * blocks * blob, async () => (await quantized()).packed),
-      );
-      const s = this.g.initializer(
-        `${name}.weight_scales`,
-        DataType.FLOAT,
-        [n * blocks],
-        lazy(n * blocks * 4, async () => bytesOf((await quantized()).scales)),
-      );
       this.usesContribOps = true;
-      y = this.g.node(
-        'MatMulNBits',
-        [x, b, s],
-        {
-          K: k,
-          N: n,
-          bits,
-          block_size: Q4_BLOCK,
-          accuracy_level: this.options.q4AccuracyLevel ?? 4,
-        },
-        { domain: 'com.microsoft' },
-      );
+      const bits = dtype === 'q4' ? 4 : 8;
+      y = matMulNBits(this.g, x, name, readRows, n, k, bits, this.options.q4AccuracyLevel ?? 4);
     }
     const bias = this.stackedBias(layers, `${name}.bias`, scales);
     return this.g.node('Add', [y, bias]);
@@ -276,7 +201,7 @@ class BertGraph {
   // ---- embeddings ----------------------------------------------------------------------------
 
   private embeddings(inputIds: string, tokenTypeIds: string | undefined): string {
-    const { g, enc } = this;
+    const { g } = this;
     let x = this.wordEmbeddings(inputIds);
     // Positions 0..S-1: slice the position table to the sequence length.
     const seqLen = g.node('Slice', [g.node('Shape', [inputIds]), g.int64([1]), g.int64([2])]);
@@ -287,7 +212,6 @@ class BertGraph {
       const typeTable = this.floatWeight('embeddings.token_type_embeddings.weight', this.w.tokenTypeEmbeddings);
       x = g.node('Add', [x, g.node('Gather', [typeTable, tokenTypeIds], { axis: 0 })]);
     }
-    if (enc.hiddenSize <= 0) throw new BertwebError('INTERNAL', 'hidden size');
     return this.norm(x, this.w.embeddingNorm, 'embeddings.LayerNorm');
   }
 
@@ -301,53 +225,10 @@ class BertGraph {
     if (!quantize || dtype === 'fp32' || dtype === 'fp16') {
       return g.node('Gather', [this.floatWeight('embeddings.word_embeddings.weight', ref), inputIds], { axis: 0 });
     }
-    if (dtype === 'q4' && H % Q4_BLOCK === 0) {
-      // 4-bit rows: gather packed bytes and block scales, then unpack with standard ops
-      // (Cast, Div, Floor, Mul, Sub, Concat, Reshape) so it runs on every backend.
-      const blocks = H / Q4_BLOCK;
-      const quantized = () =>
-        this.memo.get('emb:q4', async () => quantizeBlocks(await readFloat32(ref), V, H, Q4_BLOCK, 4));
-      const packed = g.initializer(
-        'embeddings.word_embeddings.weight_q4',
-        DataType.UINT8,
-        [V, H / 2],
-        lazy((V * H) / 2, async () => (await quantized()).packed),
-      );
-      const scales = g.initializer(
-        'embeddings.word_embeddings.weight_scales',
-        DataType.FLOAT,
-        [V, blocks],
-        lazy(V * blocks * 4, async () => bytesOf((await quantized()).scales)),
-      );
-      const bytes = g.node('Cast', [g.node('Gather', [packed, inputIds], { axis: 0 })], { to: DataType.FLOAT });
-      const high = g.node('Floor', [g.node('Mul', [bytes, g.float32([1 / 16])])]);
-      const low = g.node('Sub', [bytes, g.node('Mul', [high, g.float32([16])])]);
-      const last = g.int64([-1]);
-      const pairs = g.node('Concat', [g.node('Unsqueeze', [low, last]), g.node('Unsqueeze', [high, last])], {
-        axis: -1,
-      });
-      const codes = g.node('Reshape', [pairs, g.int64([0, 0, blocks, Q4_BLOCK])]);
-      const centered = g.node('Sub', [codes, g.float32([8])]);
-      const rowScales = g.node('Unsqueeze', [g.node('Gather', [scales, inputIds], { axis: 0 }), last]);
-      return g.node('Reshape', [g.node('Mul', [centered, rowScales]), g.int64([0, 0, H])]);
-    }
-    // int8 rows, dequantized after the gather: Cast + Mul by the gathered per-row scale.
-    const quantized = () => this.memo.get('emb:q8', async () => quantizeInt8PerRow(await readFloat32(ref), V, H));
-    const table = g.initializer(
-      'embeddings.word_embeddings.weight_q8',
-      DataType.INT8,
-      [V, H],
-      lazy(V * H, async () => bytesOf((await quantized()).values)),
-    );
-    const scales = g.initializer(
-      'embeddings.word_embeddings.weight_scale',
-      DataType.FLOAT,
-      [V],
-      lazy(V * 4, async () => bytesOf((await quantized()).scales)),
-    );
-    const rows = g.node('Cast', [g.node('Gather', [table, inputIds], { axis: 0 })], { to: DataType.FLOAT });
-    const rowScales = g.node('Unsqueeze', [g.node('Gather', [scales, inputIds], { axis: 0 }), g.int64([-1])]);
-    return g.node('Mul', [rows, rowScales]);
+    const read = () => readFloat32(ref);
+    const name = 'embeddings.word_embeddings.weight';
+    if (dtype === 'q4' && H % BLOCK_SIZE === 0) return gatherQ4Rows(g, name, read, V, H, inputIds);
+    return gatherInt8Rows(g, name, read, V, H, inputIds);
   }
 
   /** [batch, 1, 1, sequence] additive bias: 0 where attended, a large negative number where masked. */
