@@ -100,7 +100,7 @@ describe('truncated and corrupt files', () => {
   it('truncated DeepPavlov tarball', async () => {
     const archive = readFileSync(path.join(FIXTURES, 'deeppavlov-ner.tar.gz'));
     for (const share of [0.3, 0.97]) {
-      const files = new Map([['ner.tar.gz', new Blob([cut(new Uint8Array(archive), share)])]]);
+      const files = new Map([['ner.tar.gz', new Blob([cut(new Uint8Array(archive), share) as BlobPart])]]);
       await expectError(convertFiles(files, { ...FP32, base: bertBase() }), 'MODEL_INVALID', /truncated|corrupt/);
     }
   });
