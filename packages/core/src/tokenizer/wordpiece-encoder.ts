@@ -92,27 +92,35 @@ export class WordPieceEncoder {
     this.cleanText = mapper.options.cleanText;
   }
 
+  // State of the word being built, shared with the rare-character path (see encodeSection).
+  private ws = -1; // original start of the current word, -1 when none
+  private we = -1; // original end of the current word's last character (simple words)
+  private complex = false; // the word lives in the normalized buffer
+  private upper = false; // simple word containing ASCII capitals (lowercased at flush)
+  private cps = 0; // code points in the (normalized) word
+  private word = 0; // index of the next word
+
   /**
    * Appends the tokens of `text[from, to)` to `out`, numbering words from `word`.
    * Returns the next free word index.
+   *
+   * The loop handles the four common kinds (word character, space, punctuation, removed) inline
+   * with the word state in locals; anything else goes through {@link rareCharacter}. Keeping the
+   * rare branches out of this function keeps its type feedback stable, so V8 optimizes it once
+   * instead of deoptimizing whenever a new kind of character first shows up.
    */
   encodeSection(text: string, from: number, to: number, out: RawSequence, word: number): number {
-    const mapper = this.mapper;
-    const kinds = mapper.kinds;
-    const mapped = mapper.mapped;
-    let ws = -1; // original start of the current word, -1 when none
-    let we = -1; // original end of the current word's last character (simple mode)
-    let complex = false; // the word lives in the normalized buffer
-    let upper = false; // simple word containing ASCII capitals (lowercased at flush)
-    let cps = 0; // code points in the (normalized) word
+    const kinds = this.mapper.kinds;
+    const mapped = this.mapper.mapped;
+    let ws = -1;
+    let we = -1;
+    let complex = false;
+    let upper = false;
+    let cps = 0;
     let i = from;
     while (i < to) {
       const c = text.charCodeAt(i);
-      let k = kinds[c] as number;
-      if (k === 0) {
-        if (c >= 0xd800 && c <= 0xdfff) k = -1;
-        else k = mapper.kindOf(c);
-      }
+      const k = kinds[c] as number;
       if (k === KIND_WORD) {
         const m = mapped[c] as number;
         if (ws < 0) {
@@ -134,187 +142,183 @@ export class WordPieceEncoder {
         cps++;
         i++;
         we = i;
-        continue;
-      }
-      if (k === KIND_SPACE) {
+      } else if (k === KIND_SPACE) {
         if (ws >= 0) {
-          word = this.flush(text, ws, we, complex, upper, cps, out, word);
+          word = complex ? this.flushComplex(cps, out, word) : this.flushSimple(text, ws, we, upper, cps, out, word);
           ws = -1;
         }
         i++;
-        continue;
-      }
-      if (k === KIND_PUNCT) {
+      } else if (k === KIND_PUNCT) {
         if (ws >= 0) {
-          word = this.flush(text, ws, we, complex, upper, cps, out, word);
+          word = complex ? this.flushComplex(cps, out, word) : this.flushSimple(text, ws, we, upper, cps, out, word);
           ws = -1;
         }
-        let id = this.charIds[c] as number;
-        if (id === UNSET) {
-          id = this.maxChars >= 1 ? this.idOr(this.initial.get(String.fromCharCode(mapped[c] as number))) : this.unkId;
-          this.charIds[c] = id;
-        }
-        out.ids.push(id);
+        out.ids.push(this.charId(c, mapped[c] as number));
         out.starts.push(i);
         out.ends.push(i + 1);
         out.words.push(word++);
         i++;
-        continue;
-      }
-      if (k === KIND_REMOVED) {
+      } else if (k === KIND_REMOVED) {
         i++;
-        continue;
+      } else {
+        this.ws = ws;
+        this.we = we;
+        this.complex = complex;
+        this.upper = upper;
+        this.cps = cps;
+        this.word = word;
+        i = this.rareCharacter(text, i, from, to, out);
+        ws = this.ws;
+        we = this.we;
+        complex = this.complex;
+        upper = this.upper;
+        cps = this.cps;
+        word = this.word;
       }
-      // Rare kinds: surrogates (astral or lone), CJK, multi-unit mappings, capital sigma.
-      let cp = c;
-      let width = 1;
-      if (k === -1) {
-        if (isHigh(c) && i + 1 < to && isLow(text.charCodeAt(i + 1))) {
-          cp = ((c - 0xd800) << 10) + (text.charCodeAt(i + 1) - 0xdc00) + 0x10000;
-          width = 2;
-          k = mapper.astralKind(cp);
-        } else {
-          // A lone surrogate: removed by clean_text (it is `Cs`), else an ordinary character.
-          if (this.cleanText) {
-            i++;
-            continue;
-          }
-          k = KIND_WORD;
-          if (ws < 0) {
-            ws = i;
-            we = i;
-            complex = false;
-            upper = false;
-            cps = 0;
-          }
-          if (!complex) {
-            this.toComplex(text, ws, we, upper);
-            complex = true;
-          }
-          this.push(c, i, i + 1);
-          cps++;
-          i++;
-          continue;
-        }
-      }
-      if (k === KIND_REMOVED) {
-        i += width;
-        continue;
-      }
-      if (k === KIND_SPACE) {
-        if (ws >= 0) {
-          word = this.flush(text, ws, we, complex, upper, cps, out, word);
-          ws = -1;
-        }
-        i += width;
-        continue;
-      }
-      if (k === KIND_ISOLATED) {
-        if (ws >= 0) {
-          word = this.flush(text, ws, we, complex, upper, cps, out, word);
-          ws = -1;
-        }
-        const m = mapper.complex.get(cp) ?? String.fromCodePoint(cp);
-        this.bufLen = 0;
-        let n = 0;
-        for (let j = 0; j < m.length; j++) {
-          this.push(m.charCodeAt(j), i, i + width);
-          if (!isLow(m.charCodeAt(j))) n++;
-        }
-        word = this.flush(text, i, i + width, true, false, n, out, word);
-        i += width;
-        continue;
-      }
-      if (k === KIND_SIGMA) {
-        if (ws < 0) {
-          ws = i;
-          we = i;
-          complex = false;
-          upper = false;
-          cps = 0;
-        }
-        if (!complex) {
-          this.toComplex(text, ws, we, upper);
-          complex = true;
-        }
-        this.push(mapper.sigmaAt(text, i, from, to), i, i + 1);
-        cps++;
-        i++;
-        continue;
-      }
-      // KIND_COMPLEX: the mapped string may mix word characters, punctuation and spaces.
-      const m = mapper.complex.get(cp) ?? String.fromCodePoint(cp);
-      if (
-        width === 2 &&
-        m.length === 2 &&
-        m.charCodeAt(0) === c &&
-        m.charCodeAt(1) === text.charCodeAt(i + 1) &&
-        (codePointFlags(cp) & (FLAG_PUNCTUATION | FLAG_WHITESPACE)) === 0
-      ) {
-        // An astral character that maps to itself (emoji, historic scripts): keep the word simple.
-        if (ws < 0) {
-          ws = i;
-          we = i;
-          complex = false;
-          upper = false;
-          cps = 0;
-        }
-        if (complex) {
-          this.push(c, i, i + 2);
-          this.push(text.charCodeAt(i + 1), i, i + 2);
-        } else if (we !== i) {
-          this.toComplex(text, ws, we, upper);
-          complex = true;
-          this.push(c, i, i + 2);
-          this.push(text.charCodeAt(i + 1), i, i + 2);
-        }
-        cps++;
-        i += 2;
-        we = i;
-        continue;
-      }
-      for (let j = 0; j < m.length; j++) {
-        let u = m.charCodeAt(j);
-        let uw = 1;
-        if (isHigh(u) && j + 1 < m.length && isLow(m.charCodeAt(j + 1))) {
-          u = ((u - 0xd800) << 10) + (m.charCodeAt(j + 1) - 0xdc00) + 0x10000;
-          uw = 2;
-        }
-        const f = codePointFlags(u);
-        if (f & (FLAG_WHITESPACE | FLAG_PUNCTUATION)) {
-          if (ws >= 0) {
-            word = this.flush(text, ws, we, complex, upper, cps, out, word);
-            ws = -1;
-          }
-          if (f & FLAG_PUNCTUATION) {
-            const id = this.maxChars >= 1 ? this.idOr(this.initial.get(m.slice(j, j + uw))) : this.unkId;
-            out.ids.push(id);
-            out.starts.push(i);
-            out.ends.push(i + width);
-            out.words.push(word++);
-          }
-        } else {
-          if (ws < 0) {
-            ws = i;
-            we = i;
-            complex = false;
-            upper = false;
-            cps = 0;
-          }
-          if (!complex) {
-            this.toComplex(text, ws, we, upper);
-            complex = true;
-          }
-          this.push(m.charCodeAt(j), i, i + width);
-          if (uw === 2) this.push(m.charCodeAt(j + 1), i, i + width);
-          cps++;
-        }
-        j += uw - 1;
-      }
-      i += width;
     }
-    if (ws >= 0) word = this.flush(text, ws, we, complex, upper, cps, out, word);
+    if (ws >= 0) {
+      word = complex ? this.flushComplex(cps, out, word) : this.flushSimple(text, ws, we, upper, cps, out, word);
+    }
     return word;
+  }
+
+  /** Id of a one-character word (punctuation), cached per input code unit. */
+  private charId(c: number, unit: number): number {
+    let id = this.charIds[c] as number;
+    if (id === UNSET) {
+      id = this.maxChars >= 1 ? this.idOr(this.initial.get(String.fromCharCode(unit))) : this.unkId;
+      this.charIds[c] = id;
+    }
+    return id;
+  }
+
+  /** Ends the current word (state in fields) if there is one. */
+  private endWord(text: string, out: RawSequence): void {
+    if (this.ws < 0) return;
+    this.word = this.complex
+      ? this.flushComplex(this.cps, out, this.word)
+      : this.flushSimple(text, this.ws, this.we, this.upper, this.cps, out, this.word);
+    this.ws = -1;
+  }
+
+  /** Starts a word at `i` if none is open, and moves it to the buffer (state in fields). */
+  private openComplexWord(text: string, i: number): void {
+    if (this.ws < 0) {
+      this.ws = i;
+      this.we = i;
+      this.complex = false;
+      this.upper = false;
+      this.cps = 0;
+    }
+    if (!this.complex) {
+      this.toComplex(text, this.ws, this.we, this.upper);
+      this.complex = true;
+    }
+  }
+
+  /**
+   * Everything but the four common kinds: characters not classified yet, surrogates (astral or
+   * lone), CJK ideographs, multi-unit mappings, capital sigma. Word state is in the fields.
+   * Returns the index after the character.
+   */
+  private rareCharacter(text: string, i: number, from: number, to: number, out: RawSequence): number {
+    const mapper = this.mapper;
+    const c = text.charCodeAt(i);
+    let cp = c;
+    let width = 1;
+    let k: number;
+    if (c >= 0xd800 && c <= 0xdfff) {
+      if (isHigh(c) && i + 1 < to && isLow(text.charCodeAt(i + 1))) {
+        cp = ((c - 0xd800) << 10) + (text.charCodeAt(i + 1) - 0xdc00) + 0x10000;
+        width = 2;
+        k = mapper.astralKind(cp);
+      } else {
+        // A lone surrogate: removed by clean_text (it is `Cs`), else an ordinary character.
+        if (this.cleanText) return i + 1;
+        this.openComplexWord(text, i);
+        this.push(c, i, i + 1);
+        this.cps++;
+        return i + 1;
+      }
+    } else {
+      k = mapper.kindOf(c);
+      // First sight of a BMP character of a common kind: now classified, let the loop handle it.
+      if (k === KIND_WORD || k === KIND_SPACE || k === KIND_PUNCT || k === KIND_REMOVED) return i;
+    }
+    if (k === KIND_REMOVED) return i + width;
+    if (k === KIND_SPACE) {
+      this.endWord(text, out);
+      return i + width;
+    }
+    if (k === KIND_ISOLATED) {
+      this.endWord(text, out);
+      const m = mapper.complex.get(cp) ?? String.fromCodePoint(cp);
+      this.bufLen = 0;
+      let n = 0;
+      for (let j = 0; j < m.length; j++) {
+        this.push(m.charCodeAt(j), i, i + width);
+        if (!isLow(m.charCodeAt(j))) n++;
+      }
+      this.word = this.flushComplex(n, out, this.word);
+      return i + width;
+    }
+    if (k === KIND_SIGMA) {
+      this.openComplexWord(text, i);
+      this.push(mapper.sigmaAt(text, i, from, to), i, i + 1);
+      this.cps++;
+      return i + 1;
+    }
+    // KIND_COMPLEX: the mapped string may mix word characters, punctuation and spaces.
+    const m = mapper.complex.get(cp) ?? String.fromCodePoint(cp);
+    if (
+      width === 2 &&
+      m.length === 2 &&
+      m.charCodeAt(0) === c &&
+      m.charCodeAt(1) === text.charCodeAt(i + 1) &&
+      (codePointFlags(cp) & (FLAG_PUNCTUATION | FLAG_WHITESPACE)) === 0
+    ) {
+      // An astral character that maps to itself (emoji, historic scripts): a simple word may stay simple.
+      if (this.ws < 0) {
+        this.ws = i;
+        this.we = i;
+        this.complex = false;
+        this.upper = false;
+        this.cps = 0;
+      }
+      if (this.complex || this.we !== i) {
+        this.openComplexWord(text, i);
+        this.push(c, i, i + 2);
+        this.push(text.charCodeAt(i + 1), i, i + 2);
+      }
+      this.cps++;
+      this.we = i + 2;
+      return i + 2;
+    }
+    for (let j = 0; j < m.length; j++) {
+      let u = m.charCodeAt(j);
+      let uw = 1;
+      if (isHigh(u) && j + 1 < m.length && isLow(m.charCodeAt(j + 1))) {
+        u = ((u - 0xd800) << 10) + (m.charCodeAt(j + 1) - 0xdc00) + 0x10000;
+        uw = 2;
+      }
+      const f = codePointFlags(u);
+      if (f & (FLAG_WHITESPACE | FLAG_PUNCTUATION)) {
+        this.endWord(text, out);
+        if (f & FLAG_PUNCTUATION) {
+          out.ids.push(this.maxChars >= 1 ? this.idOr(this.initial.get(m.slice(j, j + uw))) : this.unkId);
+          out.starts.push(i);
+          out.ends.push(i + width);
+          out.words.push(this.word++);
+        }
+      } else {
+        this.openComplexWord(text, i);
+        this.push(m.charCodeAt(j), i, i + width);
+        if (uw === 2) this.push(m.charCodeAt(j + 1), i, i + width);
+        this.cps++;
+      }
+      j += uw - 1;
+    }
+    return i + width;
   }
 
   /** Id found in a table, or the unknown token's id. */
@@ -365,61 +369,68 @@ export class WordPieceEncoder {
     }
   }
 
-  /** WordPiece on the finished word; appends its tokens; returns the next word index. */
-  private flush(
+  /** WordPiece on a finished simple word `text[ws, we)`; appends its tokens; returns the next word index. */
+  private flushSimple(
     text: string,
     ws: number,
     we: number,
-    complex: boolean,
     upper: boolean,
     cps: number,
     out: RawSequence,
     word: number,
   ): number {
-    let n: number;
-    if (complex) {
-      n = this.bufLen;
-      if (n === 0) return word;
-    } else {
-      // A simple word is copied to the buffer as code units (ASCII capitals lowercased).
-      n = we - ws;
-      if (n > this.buf.length) this.ensureCapacity(n);
-      const buf = this.buf;
-      if (upper) {
-        for (let j = 0; j < n; j++) {
-          const u = text.charCodeAt(ws + j);
-          buf[j] = u >= 65 && u <= 90 ? u + 32 : u;
-        }
-      } else {
-        for (let j = 0; j < n; j++) buf[j] = text.charCodeAt(ws + j);
+    // The word is copied to the buffer as code units (ASCII capitals lowercased).
+    const n = we - ws;
+    if (n > this.buf.length) this.ensureCapacity(n);
+    const buf = this.buf;
+    if (upper) {
+      for (let j = 0; j < n; j++) {
+        const u = text.charCodeAt(ws + j);
+        buf[j] = u >= 65 && u <= 90 ? u + 32 : u;
       }
+    } else {
+      for (let j = 0; j < n; j++) buf[j] = text.charCodeAt(ws + j);
     }
-    const wordStart = complex ? (this.bufStart[0] as number) : ws;
-    const wordEnd = complex ? (this.bufEnd[n - 1] as number) : we;
     const count = cps > this.maxChars ? -1 : this.wordPiece(n);
-    if (count < 0) {
-      out.ids.push(this.unkId);
-      out.starts.push(wordStart);
-      out.ends.push(wordEnd);
-      out.words.push(word);
-      return word + 1;
-    }
     const ids = out.ids;
     const starts = out.starts;
     const ends = out.ends;
     const words = out.words;
-    for (let p = 0; p < count; p++) {
-      const ps = this.pieceStart[p] as number;
-      const pe = this.pieceEnd[p] as number;
-      ids.push(this.pieceIds[p] as number);
-      if (complex) {
-        starts.push(this.bufStart[ps] as number);
-        ends.push(this.bufEnd[pe - 1] as number);
-      } else {
-        starts.push(ws + ps);
-        ends.push(ws + pe);
-      }
+    if (count < 0) {
+      ids.push(this.unkId);
+      starts.push(ws);
+      ends.push(we);
       words.push(word);
+      return word + 1;
+    }
+    for (let p = 0; p < count; p++) {
+      ids.push(this.pieceIds[p] as number);
+      starts.push(ws + (this.pieceStart[p] as number));
+      ends.push(ws + (this.pieceEnd[p] as number));
+      words.push(word);
+    }
+    return word + 1;
+  }
+
+  /** WordPiece on the finished word in the buffer (with alignments); returns the next word index. */
+  private flushComplex(cps: number, out: RawSequence, word: number): number {
+    const n = this.bufLen;
+    if (n === 0) return word;
+    const count = cps > this.maxChars ? -1 : this.wordPiece(n);
+    const bufStart = this.bufStart;
+    const bufEnd = this.bufEnd;
+    if (count < 0) {
+      out.ids.push(this.unkId);
+      out.starts.push(bufStart[0] as number);
+      out.ends.push(bufEnd[n - 1] as number);
+      out.words.push(word);
+      return word + 1;
+    }
+    for (let p = 0; p < count; p++) {
+      out.ids.push(this.pieceIds[p] as number);
+      out.starts.push(bufStart[this.pieceStart[p] as number] as number);
+      out.ends.push(bufEnd[(this.pieceEnd[p] as number) - 1] as number);
+      out.words.push(word);
     }
     return word + 1;
   }
