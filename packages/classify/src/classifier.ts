@@ -13,7 +13,15 @@ import {
 import { resolveModel } from './model-source.js';
 import { type Activation, activate, type LabelScore, rankLabels } from './scores.js';
 
-/** Options of {@link createClassifier}: model loading plus how the head classifies. */
+/**
+ * Options of {@link createClassifier}: model loading plus how the head classifies.
+ *
+ * @example
+ * ```ts
+ * const options: ClassifierOptions = { backend: 'wasm', threshold: 0.3, topK: 2, maxLength: 256 };
+ * const classifier = await createClassifier('models/fixtures/distilbert-seq-cls', options);
+ * ```
+ */
 export interface ClassifierOptions extends LoadModelOptions {
   /**
    * Default from config.json `problem_type`: `multi_label_classification` -> sigmoid,
@@ -32,7 +40,14 @@ export interface ClassifierOptions extends LoadModelOptions {
   readonly truncation?: TruncationStrategy;
 }
 
-/** Per-call options of {@link Classifier.classify}. */
+/**
+ * Per-call options of {@link Classifier.classify}.
+ *
+ * @example
+ * ```ts
+ * await classifier.classify(['text'], { topK: 1, signal: AbortSignal.timeout(5000) });
+ * ```
+ */
 export interface ClassifyOptions {
   readonly signal?: AbortSignal;
   /** Overrides the head's `topK`. */
@@ -41,10 +56,24 @@ export interface ClassifyOptions {
   readonly threshold?: number;
 }
 
-/** A single text, or a text pair as `[text, textPair]`. */
+/**
+ * A single text, or a text pair as `[text, textPair]`.
+ *
+ * @example
+ * ```ts
+ * const inputs: ClassifierInput[] = ['a text', ['a premise', 'a hypothesis']];
+ * ```
+ */
 export type ClassifierInput = string | readonly [string, string];
 
-/** The result for one input. */
+/**
+ * The result for one input.
+ *
+ * @example
+ * ```ts
+ * const [{ labels, truncated }]: Classification[] = await classifier.classify(['I loved it']);
+ * ```
+ */
 export interface Classification {
   /** Best first; with sigmoid only those above the threshold; at most topK. */
   readonly labels: LabelScore[];

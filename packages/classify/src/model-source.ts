@@ -2,7 +2,14 @@
  * (Same helper as in @bertweb/tagging: heads do not import each other.) */
 import { type LoadedModel, type LoadModelOptions, loadModel, type ModelSource } from '@bertweb/core';
 
-/** A loaded model and whether the head owns it (and so disposes it). */
+/**
+ * A loaded model and whether the head owns it (and so disposes it).
+ *
+ * @example
+ * ```ts
+ * const { model, owned }: ResolvedModel = await resolveModel(source, options);
+ * ```
+ */
 export interface ResolvedModel {
   readonly model: LoadedModel;
   readonly owned: boolean;

@@ -1,10 +1,24 @@
 /** Logits -> label scores: softmax, sigmoid or raw values, then ranking and selection. */
 import { BertwebError } from '@bertweb/core';
 
-/** How logits become scores: softmax (single label), sigmoid (multi-label) or none (regression). */
+/**
+ * How logits become scores: softmax (single label), sigmoid (multi-label) or none (regression).
+ *
+ * @example
+ * ```ts
+ * const classifier = await createClassifier(source, { activation: 'sigmoid' as Activation });
+ * ```
+ */
 export type Activation = 'softmax' | 'sigmoid' | 'none';
 
-/** One label with its score. */
+/**
+ * One label with its score.
+ *
+ * @example
+ * ```ts
+ * const [best]: LabelScore[] = rankLabels([0.2, 0.8], ['no', 'yes']); // { label: 'yes', score: 0.8 }
+ * ```
+ */
 export interface LabelScore {
   readonly label: string;
   readonly score: number;

@@ -4,7 +4,14 @@
  * another type starts an entity, a type change ends one, `E-`/`S-` close one.
  */
 
-/** One entity span over word positions, `first` and `last` inclusive. */
+/**
+ * One entity span over word positions, `first` and `last` inclusive.
+ *
+ * @example
+ * ```ts
+ * const [chunk] = chunkSpans(['B', 'I'], ['PER', 'PER']); // { type: 'PER', first: 0, last: 1 }
+ * ```
+ */
 export interface Chunk {
   readonly type: string;
   readonly first: number;

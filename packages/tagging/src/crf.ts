@@ -1,7 +1,15 @@
 /** CRF parameters (`crf.json`) and Viterbi decoding with pytorch-crf semantics. */
 import { BertwebError } from '@bertweb/core';
 
-/** Linear-chain CRF scores: `transitions[i][j]` is the score of tag j following tag i. */
+/**
+ * Linear-chain CRF scores: `transitions[i][j]` is the score of tag j following tag i.
+ *
+ * @example
+ * ```ts
+ * const crf: CrfParams = { transitions: [[0, -1], [0.5, 0]], start: [0, -2], end: [0, 0] };
+ * const tagger = await createTagger(source, { crf });
+ * ```
+ */
 export interface CrfParams {
   readonly transitions: readonly (readonly number[])[];
   /** Score of starting with each tag. */
@@ -45,7 +53,15 @@ export function parseCrf(value: unknown, numLabels: number): CrfParams {
   };
 }
 
-/** Flat Float64 scores for decoding: `-Infinity` marks a forbidden move. */
+/**
+ * Flat Float64 scores for decoding: `-Infinity` marks a forbidden move.
+ *
+ * @example
+ * ```ts
+ * const scores: DecodeScores = decodeScores(2, crf);
+ * scores.transitions[0 * 2 + 1]; // crf.transitions[0][1]
+ * ```
+ */
 export interface DecodeScores {
   readonly numLabels: number;
   readonly start: Float64Array;

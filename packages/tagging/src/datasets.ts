@@ -4,7 +4,14 @@
  */
 import { BertwebError } from '@bertweb/core';
 
-/** One sentence of gold data: words and one tag per word. */
+/**
+ * One sentence of gold data: words and one tag per word.
+ *
+ * @example
+ * ```ts
+ * const [sentence]: TaggedSentence[] = parseConll('Anna\tB-PER\n'); // { words: ['Anna'], tags: ['B-PER'] }
+ * ```
+ */
 export interface TaggedSentence {
   readonly words: string[];
   readonly tags: string[];
@@ -47,7 +54,15 @@ export function parseConll(content: string): TaggedSentence[] {
   return sentences;
 }
 
-/** The files of one factRuEval-2016 document (`.tokens`, `.spans`, `.objects` contents). */
+/**
+ * The files of one factRuEval-2016 document (`.tokens`, `.spans`, `.objects` contents).
+ *
+ * @example
+ * ```ts
+ * const doc: FactRuEvalDocument = { name: 'book_1', tokens, spans, objects };
+ * parseFactRuEval(doc);
+ * ```
+ */
 export interface FactRuEvalDocument {
   readonly name?: string;
   readonly tokens: string;

@@ -3,7 +3,14 @@ import { BertwebError } from '@bertweb/core';
 import { type CrfParams, type DecodeScores, decodeScores, viterbi } from './crf.js';
 import type { AllowedMoves } from './scheme.js';
 
-/** How tags are chosen from word logits. */
+/**
+ * How tags are chosen from word logits.
+ *
+ * @example
+ * ```ts
+ * const decoder: Decoder = makeDecoder(labels.length, crf, allowedMoves(labels, 'BIO'));
+ * ```
+ */
 export interface Decoder {
   readonly numLabels: number;
   /** Viterbi scores over raw logits (a CRF, possibly constrained); absent without a CRF. */
@@ -34,7 +41,14 @@ export function makeDecoder(numLabels: number, crf?: CrfParams, allowed?: Allowe
   return allowed ? { numLabels, constraints: decodeScores(numLabels, undefined, allowed) } : { numLabels };
 }
 
-/** Decoded tags of one sequence of words. */
+/**
+ * Decoded tags of one sequence of words.
+ *
+ * @example
+ * ```ts
+ * const { tags, scores, probabilities }: DecodedWords = decodeWords(wordLogits, numWords, decoder);
+ * ```
+ */
 export interface DecodedWords {
   /** Tag index per word. */
   readonly tags: Int32Array;

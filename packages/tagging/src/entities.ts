@@ -3,7 +3,15 @@ import { chunkSpans } from './chunks.js';
 import type { ParsedTag } from './scheme.js';
 import type { Word } from './words.js';
 
-/** A named entity found in a text. `text === input.slice(start, end)` (UTF-16 code units). */
+/**
+ * A named entity found in a text. `text === input.slice(start, end)` (UTF-16 code units).
+ *
+ * @example
+ * ```ts
+ * const [[entity]] = await tagger.tag(['Anna lives in Paris.']);
+ * entity; // { text: 'Anna', label: 'PER', start: 0, end: 4, score: 0.93 }
+ * ```
+ */
 export interface Entity {
   readonly text: string;
   /** Entity type without the scheme prefix (`PER`, not `B-PER`). */

@@ -4,7 +4,15 @@ import type { WordPieceCache } from './pieces.js';
 import { planWindows, type WindowPlan } from './windows.js';
 import type { Word } from './words.js';
 
-/** One text (or word list) ready to run: its words, their pieces and the window plan. */
+/**
+ * One text (or word list) ready to run: its words, their pieces and the window plan.
+ *
+ * @example
+ * ```ts
+ * const seq: PreparedSequence = prepareSequence(splitWords(text), pieces, 510, 128);
+ * seq.pieces[0]?.tokens; // pieces of the first word
+ * ```
+ */
 export interface PreparedSequence {
   readonly words: readonly Word[];
   /** Pieces of each word (1 to maxPieces; [UNK] for words with too many or none). */

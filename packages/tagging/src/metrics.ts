@@ -7,7 +7,14 @@
 import { BertwebError } from '@bertweb/core';
 import { chunkSpans } from './chunks.js';
 
-/** Counts and scores of one entity type (or an average). */
+/**
+ * Counts and scores of one entity type (or an average).
+ *
+ * @example
+ * ```ts
+ * const { precision, recall, f1, support }: EntityScores = entityMetrics(gold, predicted).micro;
+ * ```
+ */
 export interface EntityScores {
   readonly precision: number;
   readonly recall: number;
@@ -20,7 +27,15 @@ export interface EntityScores {
   readonly correct: number;
 }
 
-/** seqeval's report: micro, macro and support-weighted averages, and one row per type. */
+/**
+ * seqeval's report: micro, macro and support-weighted averages, and one row per type.
+ *
+ * @example
+ * ```ts
+ * const metrics: NerMetrics = entityMetrics(gold, predicted);
+ * metrics.perType.PER?.f1;
+ * ```
+ */
 export interface NerMetrics {
   readonly micro: EntityScores;
   readonly macro: EntityScores;

@@ -1,7 +1,14 @@
 /** Accepting either a model source or an already-loaded model (shared between heads and tests). */
 import { type LoadedModel, type LoadModelOptions, loadModel, type ModelSource } from '@bertweb/core';
 
-/** A loaded model and whether the head owns it (and so disposes it). */
+/**
+ * A loaded model and whether the head owns it (and so disposes it).
+ *
+ * @example
+ * ```ts
+ * const { model, owned }: ResolvedModel = await resolveModel(source, options);
+ * ```
+ */
 export interface ResolvedModel {
   readonly model: LoadedModel;
   readonly owned: boolean;

@@ -3,10 +3,24 @@
  * transitions each scheme allows (used to constrain decoding).
  */
 
-/** How entity boundaries are marked in the labels. BIOES is also known as IOBES (BILOU is read as BIOES). */
+/**
+ * How entity boundaries are marked in the labels. BIOES is also known as IOBES (BILOU is read as BIOES).
+ *
+ * @example
+ * ```ts
+ * const scheme: TagScheme = detectScheme(['O', 'B-PER', 'I-PER']); // 'BIO'
+ * ```
+ */
 export type TagScheme = 'BIO' | 'BIOES' | 'IO';
 
-/** A label split into its position prefix and entity type; `O` is outside any entity. */
+/**
+ * A label split into its position prefix and entity type; `O` is outside any entity.
+ *
+ * @example
+ * ```ts
+ * const tag: ParsedTag = parseTag('E-LOC'); // { prefix: 'E', type: 'LOC' }
+ * ```
+ */
 export interface ParsedTag {
   /** B(egin), I(nside), E(nd), S(ingle) or O(utside). */
   readonly prefix: 'B' | 'I' | 'E' | 'S' | 'O';
@@ -76,7 +90,14 @@ export function parseTags(labels: readonly string[], scheme: TagScheme): ParsedT
   });
 }
 
-/** Which moves a scheme allows: at the start, between consecutive words, and at the end. */
+/**
+ * Which moves a scheme allows: at the start, between consecutive words, and at the end.
+ *
+ * @example
+ * ```ts
+ * const { start } = allowedMoves(['O', 'B-PER', 'I-PER'], 'BIO'); // [true, true, false]
+ * ```
+ */
 export interface AllowedMoves {
   /** `start[j]`: a sequence may begin with tag j. */
   readonly start: readonly boolean[];

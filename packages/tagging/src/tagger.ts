@@ -20,7 +20,15 @@ import { WordPieceCache } from './pieces.js';
 import { allowedMoves, detectScheme, type ParsedTag, parseTags, type TagScheme } from './scheme.js';
 import { splitWords, type Word } from './words.js';
 
-/** Options of {@link createTagger}: model loading plus how the head tags. */
+/**
+ * Options of {@link createTagger}: model loading plus how the head tags.
+ *
+ * @example
+ * ```ts
+ * const options: TaggerOptions = { backend: 'wasm', crf: 'auto', constrainBio: true, windowOverlap: 64 };
+ * const tagger = await createTagger('models/fixtures/bert-token-cls', options);
+ * ```
+ */
 export interface TaggerOptions extends LoadModelOptions {
   /**
    * CRF decoding: `'auto'` (default) uses `crf.json` when the model folder has one, `false` never does,
@@ -43,20 +51,42 @@ export interface TaggerOptions extends LoadModelOptions {
   readonly windowBatch?: number;
 }
 
-/** Per-call options of {@link Tagger.tag} and {@link Tagger.encode}. */
+/**
+ * Per-call options of {@link Tagger.tag} and {@link Tagger.encode}.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * await tagger.tag(texts, { signal: controller.signal, onProgress: (e) => console.log(e.loaded, e.total) });
+ * ```
+ */
 export interface TagOptions {
   readonly signal?: AbortSignal;
   /** Called after each batch of windows with `{status: 'progress', file: 'windows', loaded, total}`. */
   readonly onProgress?: ProgressCallback;
 }
 
-/** Per-call options of {@link Tagger.tagWords}. */
+/**
+ * Per-call options of {@link Tagger.tagWords}.
+ *
+ * @example
+ * ```ts
+ * const [result] = await tagger.tagWords([['New', 'York']], { probabilities: true });
+ * ```
+ */
 export interface TagWordsOptions extends TagOptions {
   /** Also return every word's softmax over all labels. */
   readonly probabilities?: boolean;
 }
 
-/** Tags of one word list ({@link Tagger.tagWords}). */
+/**
+ * Tags of one word list ({@link Tagger.tagWords}).
+ *
+ * @example
+ * ```ts
+ * const [{ tags, scores }]: WordTags[] = await tagger.tagWords([['New', 'York']]);
+ * ```
+ */
 export interface WordTags {
   /** One label per word (`B-PER`, `O`, ...). */
   readonly tags: string[];
@@ -66,7 +96,14 @@ export interface WordTags {
   readonly probabilities?: Float32Array;
 }
 
-/** What the model sees for one text ({@link Tagger.encode}). */
+/**
+ * What the model sees for one text ({@link Tagger.encode}).
+ *
+ * @example
+ * ```ts
+ * const [{ words, windows, owner }]: TaggerEncoding[] = await tagger.encode(['Hello world']);
+ * ```
+ */
 export interface TaggerEncoding {
   readonly words: Word[];
   /** One encoding per window; a text that fits has one. */

@@ -4,13 +4,27 @@
  * context on both sides.
  */
 
-/** Words `[start, end)` of one window. */
+/**
+ * Words `[start, end)` of one window.
+ *
+ * @example
+ * ```ts
+ * const [window]: WordWindow[] = planWindows([2, 3], 16, 4).windows; // { start: 0, end: 2 }
+ * ```
+ */
 export interface WordWindow {
   readonly start: number;
   readonly end: number;
 }
 
-/** Windows and, per word, the index of the window it is read from. */
+/**
+ * Windows and, per word, the index of the window it is read from.
+ *
+ * @example
+ * ```ts
+ * const { windows, owner }: WindowPlan = planWindows(pieceCounts, 510, 128);
+ * ```
+ */
 export interface WindowPlan {
   readonly windows: WordWindow[];
   /** `owner[w]`: the window whose logits word w takes. */

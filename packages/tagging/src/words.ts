@@ -15,7 +15,14 @@
  * For NFC text without those characters the words are exactly DeepPavlov's.
  */
 
-/** A word of a text: `text === input.slice(start, end)`, offsets in UTF-16 code units. */
+/**
+ * A word of a text: `text === input.slice(start, end)`, offsets in UTF-16 code units.
+ *
+ * @example
+ * ```ts
+ * const [first] = splitWords('Hello world'); // { text: 'Hello', start: 0, end: 5 }
+ * ```
+ */
 export interface Word {
   readonly text: string;
   readonly start: number;
