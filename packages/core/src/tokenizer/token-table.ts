@@ -16,17 +16,22 @@ export function hashString(text: string): number {
   return h;
 }
 
-/** Token text -> id, keys stored as `[offset, length)` ranges of a shared code-unit pool. */
+/**
+ * Token text -> id, keys stored as `[offset, length)` ranges of a shared code-unit pool.
+ *
+ * Memory layout is chosen for cache misses, which dominate both loading and lookups: a slot holds
+ * `[hash, entry + 1]` side by side (a probe compares hashes without touching anything else), and an
+ * entry holds `[offset, length, id]` side by side.
+ */
 export class TokenTable {
   private readonly pool: Uint16Array;
+  /** Pairs `[hash, entry + 1]`; entry 0 marks an empty slot. */
   private readonly slots: Int32Array;
   private readonly mask: number;
   /** 32 - log2(slot count): the slot is the top bits of a multiplicative mix of the hash. */
   private readonly shift: number;
-  private readonly offsets: Int32Array;
-  private readonly lengths: Int32Array;
-  private readonly hashes: Int32Array;
-  private readonly ids: Int32Array;
+  /** Triples `[offset, length, id]`. */
+  private readonly entries: Int32Array;
   private count = 0;
   /** Longest key, in code units. */
   maxLength = 0;
@@ -39,38 +44,15 @@ export class TokenTable {
       size *= 2;
       bits++;
     }
-    this.slots = new Int32Array(size);
+    this.slots = new Int32Array(size * 2);
     this.mask = size - 1;
     this.shift = 32 - bits;
-    const n = Math.max(1, capacity);
-    this.offsets = new Int32Array(n);
-    this.lengths = new Int32Array(n);
-    this.hashes = new Int32Array(n);
-    this.ids = new Int32Array(n);
+    this.entries = new Int32Array(Math.max(1, capacity) * 3);
   }
 
   /** Number of keys. */
   get size(): number {
     return this.count;
-  }
-
-  /**
-   * Adds the key `pool[offset, offset + length)` (hash `hash`) with `id`. Returns -1, or the id
-   * already stored under the same key (the table is left unchanged then).
-   */
-  insert(offset: number, length: number, hash: number, id: number): number {
-    const existing = this.find(hash, this.pool, offset, length);
-    if (existing >= 0) return existing;
-    const entry = this.count++;
-    this.offsets[entry] = offset;
-    this.lengths[entry] = length;
-    this.hashes[entry] = hash;
-    this.ids[entry] = id;
-    let slot = this.slotOf(hash);
-    while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-    this.slots[slot] = entry + 1;
-    if (length > this.maxLength) this.maxLength = length;
-    return -1;
   }
 
   /**
@@ -81,19 +63,48 @@ export class TokenTable {
     return Math.imul(hash ^ (hash >>> 16), 0x85ebca6b) >>> this.shift;
   }
 
-  /** Id of the key equal to `units[from, from + length)` whose hash is `hash`, or -1. */
-  find(hash: number, units: Uint16Array, from: number, length: number): number {
-    const pool = this.pool;
+  /**
+   * Adds the key `pool[offset, offset + length)` (hash `hash`) with `id`. Returns -1, or the id
+   * already stored under the same key (the table is left unchanged then).
+   */
+  insert(offset: number, length: number, hash: number, id: number): number {
+    const slots = this.slots;
     let slot = this.slotOf(hash);
     for (;;) {
-      const e = this.slots[slot] as number;
+      const e = slots[2 * slot + 1] as number;
+      if (e === 0) break;
+      if (slots[2 * slot] === hash && this.equals(e - 1, this.pool, offset, length)) {
+        return this.entries[3 * (e - 1) + 2] as number;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    const entry = this.count++;
+    this.entries[3 * entry] = offset;
+    this.entries[3 * entry + 1] = length;
+    this.entries[3 * entry + 2] = id;
+    slots[2 * slot] = hash;
+    slots[2 * slot + 1] = entry + 1;
+    if (length > this.maxLength) this.maxLength = length;
+    return -1;
+  }
+
+  private equals(entry: number, units: Uint16Array, from: number, length: number): boolean {
+    if (this.entries[3 * entry + 1] !== length) return false;
+    const pool = this.pool;
+    const offset = this.entries[3 * entry] as number;
+    for (let k = 0; k < length; k++) if (pool[offset + k] !== units[from + k]) return false;
+    return true;
+  }
+
+  /** Id of the key equal to `units[from, from + length)` whose hash is `hash`, or -1. */
+  find(hash: number, units: Uint16Array, from: number, length: number): number {
+    const slots = this.slots;
+    let slot = this.slotOf(hash);
+    for (;;) {
+      const e = slots[2 * slot + 1] as number;
       if (e === 0) return -1;
-      const entry = e - 1;
-      if (this.hashes[entry] === hash && this.lengths[entry] === length) {
-        const offset = this.offsets[entry] as number;
-        let k = 0;
-        while (k < length && pool[offset + k] === units[from + k]) k++;
-        if (k === length) return this.ids[entry] as number;
+      if (slots[2 * slot] === hash && this.equals(e - 1, units, from, length)) {
+        return this.entries[3 * (e - 1) + 2] as number;
       }
       slot = (slot + 1) & this.mask;
     }
@@ -102,17 +113,17 @@ export class TokenTable {
   /** Id of a key given as a string, or -1. */
   get(text: string): number {
     const h = hashString(text);
+    const slots = this.slots;
     const pool = this.pool;
     let slot = this.slotOf(h);
     for (;;) {
-      const e = this.slots[slot] as number;
+      const e = slots[2 * slot + 1] as number;
       if (e === 0) return -1;
-      const entry = e - 1;
-      if (this.hashes[entry] === h && this.lengths[entry] === text.length) {
-        const offset = this.offsets[entry] as number;
+      if (slots[2 * slot] === h && this.entries[3 * (e - 1) + 1] === text.length) {
+        const offset = this.entries[3 * (e - 1)] as number;
         let k = 0;
         while (k < text.length && pool[offset + k] === text.charCodeAt(k)) k++;
-        if (k === text.length) return this.ids[entry] as number;
+        if (k === text.length) return this.entries[3 * (e - 1) + 2] as number;
       }
       slot = (slot + 1) & this.mask;
     }
