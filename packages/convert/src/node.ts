@@ -2,7 +2,7 @@
  * The Node.js entry: convert a checkpoint file, folder or DeepPavlov tarball on disk into a model folder.
  * Node modules are imported lazily so that importing `@bertweb/convert` in a browser bundle stays safe.
  */
-import { BertwebError, isBertwebError } from './core.js';
+import { BertwebError, isBertwebError, resolveSource } from './core.js';
 import { extractTar, gunzip, looksLikeGzip } from './formats/tar.js';
 import type { ByteSource } from './io/byte-source.js';
 import { checkRange } from './io/byte-source.js';
@@ -169,16 +169,7 @@ async function resolveBase(
   }
   if (stat) throw new BertwebError('INPUT_INVALID', `--base ${base} is a file; give the base model's folder`);
   // A URL or hub id: @bertweb/core resolves (and caches) those.
-  const core = (await import('@bertweb/core')) as Record<string, unknown>;
-  const resolveSource = core.resolveSource;
-  if (typeof resolveSource !== 'function') {
-    throw new BertwebError(
-      'MODEL_NOT_FOUND',
-      `--base ${base}: no such folder (remote bases need @bertweb/core's resolveSource)`,
-    );
-  }
-  const files = (await resolveSource(base)) as BaseModelFiles;
-  return files;
+  return resolveSource(base);
 }
 
 /**
