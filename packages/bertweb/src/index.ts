@@ -16,4 +16,6 @@ export * from '@bertweb/tagging';
 export * from '@bertweb/classify';
 export * from '@bertweb/qa';
 export * from '@bertweb/embeddings';
+// Heads re-export core helpers too; name the shared ones once to keep `export *` unambiguous.
+export { isLoadedModel } from '@bertweb/core';
 export { defaultTasks } from './tasks.js';

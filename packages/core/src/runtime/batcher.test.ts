@@ -30,7 +30,7 @@ class FakeSession implements Session {
   async run(feeds: Readonly<Record<string, RawTensor>>): Promise<Record<string, RawTensor>> {
     const ids = feeds.input_ids as RawTensor & { data: BigInt64Array };
     const mask = feeds.attention_mask as RawTensor & { data: BigInt64Array };
-    this.runs.push({ dims: ids.dims, ids: [...ids.data], mask: [...mask.data] });
+    this.runs.push({ dims: ids.dims, ids: Array.from(ids.data), mask: Array.from(mask.data) });
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.failNext) {
       this.failNext = false;
