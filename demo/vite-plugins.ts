@@ -186,9 +186,11 @@ function entriesPlugin(): Plugin {
     config() {
       return {
         // Workers are bundled by their own pipeline: it needs the browser ORT mapping too.
-        worker: { plugins: () => [browserOrtPlugin()] },
+        worker: { plugins: () => [browserOrtPlugin()], rolldownOptions: { checks: { bundlerTimings: false } } },
         build: {
           rollupOptions: {
+            // The PWA plugin's SW generation is slow by nature; its timing report is noise in e2e logs.
+            checks: { bundlerTimings: false },
             input: {
               main: join(demoRoot, 'index.html'),
               'e2e-fixture': join(demoRoot, 'e2e-fixture.html'),

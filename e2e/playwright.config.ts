@@ -11,6 +11,9 @@ const targets = {
   preview: process.env.E2E_PREVIEW_URL,
 } as const;
 
+/** Specs whose subject is a backend: parity and every tab end to end. */
+const BACKEND_SPECS = /(parity|ner|qa|similarity|classification)\.spec\.ts$/;
+
 const projects: Project<PlaywrightTestOptions & E2eOptions, PlaywrightWorkerOptions & E2eOptions>[] = [];
 for (const [target, url] of Object.entries(targets)) {
   if (!url) continue;
@@ -18,6 +21,9 @@ for (const [target, url] of Object.entries(targets)) {
     projects.push({
       name: `${target}-${backend}`,
       use: { baseURL: url, appURL: url, backend, target: target as 'dev' | 'preview' },
+      // Backend-independent specs (downloads, cache manager, conversion, offline) run in the wasm
+      // projects only: SwiftShader WebGPU is slow, and they would test the same code twice.
+      ...(backend === 'webgpu' ? { testMatch: BACKEND_SPECS } : {}),
     });
   }
 }

@@ -94,6 +94,9 @@ async function main() {
       env.E2E_PREVIEW_URL = `http://${host}:${port}/`;
     }
     if (targets.includes('dev')) {
+      // `build()` set NODE_ENV=production for this process; the dev server must not inherit it
+      // (import.meta.env.PROD would be true in dev and the app would register a service worker).
+      process.env.NODE_ENV = 'development';
       const port = await freePort();
       const server = await createServer({
         configFile,

@@ -24,6 +24,11 @@ export const appTasks = {
     (await import('@bertweb/embeddings')).createEmbedder(source, withFetch(options)),
   classifier: async (source: Parameters<Tasks['classifier']>[0], options?: Parameters<Tasks['classifier']>[1]) =>
     (await import('@bertweb/classify')).createClassifier(source, withFetch(options)),
-} satisfies { [K in keyof Tasks]: (...args: Parameters<Tasks[K]>) => ReturnType<Tasks[K]> };
+  /** In-page conversion of dropped checkpoints (@bertweb/convert), loaded on first use. */
+  converter: async () => (await import('./worker/converter.js')).createConverter(),
+} satisfies { [K in keyof Tasks]: (...args: Parameters<Tasks[K]>) => ReturnType<Tasks[K]> } & Record<
+  string,
+  (...args: never[]) => Promise<object>
+>;
 
 serve(appTasks);

@@ -175,7 +175,10 @@ export class CacheManager {
         ),
       ),
     );
-    replace(this.#list, table);
+    replace(
+      this.#list,
+      h('div', { class: 'scroll', role: 'region', 'aria-label': 'Cached models table', tabindex: '0' }, table),
+    );
   }
 
   async #delete(prefix: string): Promise<void> {

@@ -50,6 +50,7 @@ export class ModelSlot<K extends AppTask> {
   readonly #folderInput: HTMLInputElement;
   readonly #filesInput: HTMLInputElement;
   readonly #localSummary: HTMLElement;
+  readonly #base: HTMLInputElement;
   readonly #backend: HTMLSelectElement;
   readonly #dtype: HTMLSelectElement;
   readonly #notice: HTMLElement;
@@ -102,6 +103,7 @@ export class ModelSlot<K extends AppTask> {
     this.#folderInput = h('input', { type: 'file', webkitdirectory: true, multiple: true });
     this.#filesInput = h('input', { type: 'file', multiple: true });
     this.#localSummary = h('p', { class: 'hint', 'aria-live': 'polite' }, 'Or drop a model folder here.');
+    this.#base = h('input', { type: 'text', name: 'base', autocomplete: 'off', spellcheck: 'false' });
     const takeFiles = (list: FileList | null) => this.#takeFiles(list ? [...list] : []);
     this.#folderInput.addEventListener('change', () => takeFiles(this.#folderInput.files));
     this.#filesInput.addEventListener('change', () => takeFiles(this.#filesInput.files));
@@ -111,6 +113,11 @@ export class ModelSlot<K extends AppTask> {
       field('Model folder', this.#folderInput),
       field('…or its files (config.json, tokenizer, onnx/…)', this.#filesInput),
       this.#localSummary,
+      field(
+        'Base model for a checkpoint without config or tokenizer (optional)',
+        this.#base,
+        'PyTorch checkpoints (pytorch_model.bin, *.safetensors, DeepPavlov .tar.gz) are converted to ONNX in the page; a hub id or URL here supplies config.json and the tokenizer they lack.',
+      ),
     );
     this.#localField.addEventListener('dragover', (event) => {
       event.preventDefault();
@@ -209,11 +216,18 @@ export class ModelSlot<K extends AppTask> {
       signal,
     };
     this.element.dataset.state = 'loading';
-    const loading = (client.create as (task: K, source: ModelSource, options: object) => Promise<HeadOf<K>>)(
-      this.task,
-      source,
-      options,
-    );
+    const create = async (): Promise<HeadOf<K>> => {
+      let from = source;
+      if (this.#select.value === LOCAL && isCheckpoint(Object.keys(this.#localFiles))) {
+        from = await this.#convert(client, backend, dtype, signal, onProgress);
+      }
+      return (client.create as (task: K, source: ModelSource, options: object) => Promise<HeadOf<K>>)(
+        this.task,
+        from,
+        options,
+      );
+    };
+    const loading = create();
     this.#loading = loading;
     try {
       const head = await loading;
@@ -237,6 +251,32 @@ export class ModelSlot<K extends AppTask> {
     }
   }
 
+  /** Converts the chosen checkpoint files to an ONNX model folder in the worker (@bertweb/convert). */
+  async #convert(
+    client: AppClient,
+    backend: BackendPreference,
+    dtype: Dtype | undefined,
+    signal: AbortSignal,
+    onProgress: (event: ProgressEvent) => void,
+  ): Promise<ModelSource> {
+    // One variant: what the chosen backend runs best (q8 on WASM, fp32 on WebGPU without shader-f16).
+    const variant: Dtype = dtype ?? (backend === 'webgpu' ? 'fp32' : 'q8');
+    const converter = await client.create('converter');
+    try {
+      const base = this.#base.value.trim();
+      const files = await converter.convert(this.#localFiles, {
+        dtypes: [variant],
+        ...(base ? { base } : {}),
+        signal,
+        onProgress,
+      });
+      this.element.dataset.converted = Object.keys(files).sort().join(' ');
+      return { files, name: 'converted in this page' };
+    } finally {
+      void converter.dispose().catch(() => undefined);
+    }
+  }
+
   async #loadFromButton(): Promise<void> {
     const { activity } = this.config;
     this.config.onStart();
@@ -254,7 +294,11 @@ export class ModelSlot<K extends AppTask> {
   #signature(): string {
     const key = this.#select.value;
     const detail =
-      key === CUSTOM ? this.#custom.value.trim() : key === LOCAL ? Object.keys(this.#localFiles).sort().join('|') : '';
+      key === CUSTOM
+        ? this.#custom.value.trim()
+        : key === LOCAL
+          ? `${Object.keys(this.#localFiles).sort().join('|')}|${this.#base.value.trim()}`
+          : '';
     return [key, detail, this.#backend.value, this.#dtype.value].join('\n');
   }
 
@@ -315,6 +359,16 @@ export class ModelSlot<K extends AppTask> {
       replace(this.#notice, h('p', {}, choice.note));
     } else if (key === CUSTOM) {
       replace(this.#notice, h('p', {}, 'Hub models download on first use and are cached in this browser.'));
+    } else if (isCheckpoint(Object.keys(this.#localFiles))) {
+      replace(
+        this.#notice,
+        h(
+          'p',
+          {},
+          h('strong', {}, 'Checkpoint: '),
+          'these files will be converted to ONNX in this page (@bertweb/convert) and then loaded. Nothing is uploaded.',
+        ),
+      );
     } else {
       replace(this.#notice, h('p', {}, 'Files stay on this device; nothing is uploaded.'));
     }
@@ -345,4 +399,11 @@ async function droppedFiles(data: DataTransfer | null): Promise<File[]> {
   };
   for (const entry of entries) await walk(entry, '');
   return files;
+}
+
+/** Checkpoint files and no ONNX graph: the files need converting first. */
+export function isCheckpoint(names: readonly string[]): boolean {
+  const hasOnnx = names.some((n) => /(^|\/)onnx\/[^/]+\.onnx$/.test(n) || n.endsWith('.onnx'));
+  const hasWeights = names.some((n) => /(pytorch_model\.bin|\.safetensors|\.tar\.gz|\.tgz|\.tar|\.pt|\.pth)$/.test(n));
+  return hasWeights && !hasOnnx;
 }
