@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { parseConvertArgs } from '../args.js';
+import { bytesSource } from '../io/byte-source.js';
+import { parseLabelDict } from './checkpoint.js';
+import { type EncoderConfig, parseEncoderConfig, parseTask } from './config.js';
+import type { TensorRef } from './tensor.js';
+import { mapWeights, resolveTask } from './weights.js';
+
+const H = 4;
+const ENC: EncoderConfig = parseEncoderConfig({
+  hidden_size: H,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 8,
+  max_position_embeddings: 6,
+  vocab_size: 10,
+});
+
+/** Shape-only tensor refs (mapping never reads bytes). */
+function refs(entries: Record<string, number[]>): Map<string, TensorRef> {
+  const source = bytesSource('none', new Uint8Array(0));
+  return new Map(
+    Object.entries(entries).map(([name, shape]) => [name, { name, dtype: 'F32', shape, source, byteOffset: 0 }]),
+  );
+}
+
+function bert(prefix: string, options: { pooler?: boolean; gammaBeta?: boolean } = {}): Record<string, number[]> {
+  const [w, b] = options.gammaBeta ? ['gamma', 'beta'] : ['weight', 'bias'];
+  const out: Record<string, number[]> = {
+    [`${prefix}embeddings.word_embeddings.weight`]: [10, H],
+    [`${prefix}embeddings.position_embeddings.weight`]: [6, H],
+    [`${prefix}embeddings.token_type_embeddings.weight`]: [2, H],
+    [`${prefix}embeddings.LayerNorm.${w}`]: [H],
+    [`${prefix}embeddings.LayerNorm.${b}`]: [H],
+  };
+  const l = `${prefix}encoder.layer.0`;
+  for (const n of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense']) {
+    out[`${l}.${n}.weight`] = [H, H];
+    out[`${l}.${n}.bias`] = [H];
+  }
+  out[`${l}.intermediate.dense.weight`] = [8, H];
+  out[`${l}.intermediate.dense.bias`] = [8];
+  out[`${l}.output.dense.weight`] = [H, 8];
+  out[`${l}.output.dense.bias`] = [H];
+  for (const n of ['attention.output.LayerNorm', 'output.LayerNorm']) {
+    out[`${l}.${n}.${w}`] = [H];
+    out[`${l}.${n}.${b}`] = [H];
+  }
+  if (options.pooler) {
+    out[`${prefix}pooler.dense.weight`] = [H, H];
+    out[`${prefix}pooler.dense.bias`] = [H];
+  }
+  return out;
+}
+
+describe('task detection', () => {
+  const names = (e: Record<string, number[]>) => Object.keys(e);
+  const head = (prefix: string, name: string, rows: number) => ({
+    [`${prefix}${name}.weight`]: [rows, H],
+    [`${prefix}${name}.bias`]: [rows],
+  });
+
+  it('follows --task, then the checkpoint config, then the label file, then the heads', () => {
+    const n = names({ ...bert('bert.', { pooler: true }), ...head('', 'classifier', 3) });
+    expect(() => resolveTask(n, 'bert', {})).toThrow(/--task token-classification or --task sequence-classification/);
+    expect(resolveTask(n, 'bert', { explicit: 'token-classification', fromConfig: 'sequence-classification' })).toBe(
+      'token-classification',
+    );
+    expect(
+      resolveTask(n, 'bert', { fromConfig: 'sequence-classification', fromLabelFile: 'token-classification' }),
+    ).toBe('sequence-classification');
+    expect(resolveTask(n, 'bert', { fromLabelFile: 'token-classification' })).toBe('token-classification');
+  });
+
+  it('reads the heads when nothing else says', () => {
+    expect(resolveTask(names(bert('')), 'bert', {})).toBe('feature-extraction');
+    expect(resolveTask(names({ ...bert('bert.'), ...head('', 'qa_outputs', 2) }), 'bert', {})).toBe(
+      'question-answering',
+    );
+    expect(resolveTask(names({ ...bert('bert.'), ...head('', 'classifier', 5) }), 'bert', {})).toBe(
+      'token-classification',
+    );
+  });
+});
+
+describe('mapWeights', () => {
+  it('handles DataParallel prefixes, TF gamma/beta names, a prefixed CRF and ignores buffers', () => {
+    const tensors = refs({
+      ...bert('module.bert.', { gammaBeta: true }),
+      'module.classifier.weight': [3, H],
+      'module.classifier.bias': [3],
+      'module.crf.transitions': [3, 3],
+      'module.crf.start_transitions': [3],
+      'module.crf.end_transitions': [3],
+      'module.bert.embeddings.position_ids': [1, 6],
+    });
+    const mapped = mapWeights(tensors, ENC, { fromLabelFile: 'token-classification' });
+    expect(mapped.task).toBe('token-classification');
+    expect(mapped.numLabels).toBe(3);
+    expect(mapped.weights.embeddingNorm.weight.name).toBe('module.bert.embeddings.LayerNorm.gamma');
+    expect(mapped.weights.crf?.transitions.name).toBe('module.crf.transitions');
+    expect(mapped.ignored).toEqual(['module.bert.embeddings.position_ids']);
+    expect(mapped.unexpected).toEqual([]);
+  });
+
+  it('rejects more layers than the config has, and a CRF on a non-tagging model', () => {
+    const extraLayer = { ...bert(''), 'encoder.layer.1.output.dense.bias': [H] };
+    expect(() => mapWeights(refs(extraLayer), ENC, {})).toThrow(/2 layers but config\.json says 1/);
+    const crf = { ...bert(''), 'crf.transitions': [3, 3], 'crf.start_transitions': [3], 'crf.end_transitions': [3] };
+    expect(() => mapWeights(refs(crf), ENC, {})).toThrow(/CRF .* only makes sense for token classification/);
+  });
+
+  it('lists a head the task does not use as unexpected', () => {
+    const mapped = mapWeights(refs({ ...bert('bert.'), 'qa_outputs.weight': [2, H], 'qa_outputs.bias': [2] }), ENC, {
+      explicit: 'feature-extraction',
+    });
+    expect(mapped.unexpected).toEqual(['qa_outputs.weight', 'qa_outputs.bias']);
+  });
+});
+
+describe('config.json', () => {
+  it('accepts old BERT configs without model_type and DistilBERT key names', () => {
+    expect(ENC).toMatchObject({ family: 'bert', typeVocabSize: 2, layerNormEps: 1e-12, activation: 'gelu' });
+    const distil = parseEncoderConfig({
+      dim: 8,
+      n_layers: 1,
+      n_heads: 2,
+      hidden_dim: 16,
+      vocab_size: 5,
+      max_position_embeddings: 4,
+      activation: 'gelu',
+    });
+    expect(distil).toMatchObject({ family: 'distilbert', hiddenSize: 8, typeVocabSize: 0 });
+  });
+
+  it('refuses what it cannot convert faithfully', () => {
+    const base = {
+      model_type: 'bert',
+      hidden_size: 4,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      intermediate_size: 8,
+      max_position_embeddings: 6,
+      vocab_size: 10,
+    };
+    expect(() => parseEncoderConfig({ ...base, hidden_act: 'swish' })).toThrow(/hidden_act "swish"/);
+    expect(() => parseEncoderConfig({ ...base, position_embedding_type: 'relative_key' })).toThrow(/relative_key/);
+    const { num_attention_heads: _, ...noHeads } = base;
+    expect(() => parseEncoderConfig(noHeads)).toThrow(/lacks "num_attention_heads"/);
+  });
+
+  it('task aliases', () => {
+    expect(parseTask('ner')).toBe('token-classification');
+    expect(parseTask('QA')).toBe('question-answering');
+    expect(parseTask('auto')).toBe('auto');
+  });
+});
+
+describe('label dicts', () => {
+  it('keeps file order, accepts tabs and spaces, rejects duplicates', () => {
+    expect(parseLabelDict('O\t100\nB-PER 20\r\nI-PER\t7\n\n')).toEqual(['O', 'B-PER', 'I-PER']);
+    expect(parseLabelDict('positive\nnegative\n')).toEqual(['positive', 'negative']);
+    expect(() => parseLabelDict('O\t1\nO\t2\n')).toThrow(/appears twice/);
+    expect(() => parseLabelDict('\n')).toThrow(/empty label dict/);
+  });
+});
+
+describe('parseConvertArgs', () => {
+  it('parses the CLI contract', () => {
+    expect(
+      parseConvertArgs([
+        '--from',
+        'ner.tar.gz',
+        '--base',
+        'DeepPavlov/rubert-base-cased',
+        '--out',
+        'm',
+        '--dtype=q8,q4',
+        '--task',
+        'ner',
+        '--overwrite',
+      ]),
+    ).toEqual({
+      from: 'ner.tar.gz',
+      base: 'DeepPavlov/rubert-base-cased',
+      out: 'm',
+      dtypes: ['q8', 'q4'],
+      task: 'ner',
+      overwrite: true,
+    });
+    expect(parseConvertArgs(['--from', 'a', '--out', 'b']).dtypes).toEqual(['fp32', 'fp16', 'q8', 'q4']);
+  });
+
+  it('rejects bad arguments with the usage text', () => {
+    expect(() => parseConvertArgs(['--out', 'b'])).toThrow(/--from is required/);
+    expect(() => parseConvertArgs(['--from', 'a', '--out', 'b', '--dtype', 'int4'])).toThrow(/unknown dtype int4/);
+    expect(() => parseConvertArgs(['--from', 'a', '--out', 'b', '--frobnicate'])).toThrow(
+      /unknown option --frobnicate/,
+    );
+    expect(() => parseConvertArgs(['--from', '--out', 'b'])).toThrow(/--from needs a value/);
+    expect(() => parseConvertArgs(['--from', 'a', '--out', 'b', '--task', 'x'])).toThrow(/unknown task/);
+  });
+});
