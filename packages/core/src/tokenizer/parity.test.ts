@@ -4,7 +4,6 @@
  * Needs ../shared/data; skipped with a message when it is absent.
  */
 
-import type { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenizerFromJson, tokenizerFromVocab } from './load.js';
 import {
@@ -16,64 +15,15 @@ import {
   stsbSentences,
   tokenizerFiles,
 } from './test-utils/corpora.js';
-import { offsetProblems, referenceTokenizer, withNormalizer, withVocabLines } from './test-utils/reference.js';
-import type { Tokenizer } from './types.js';
+import { checkAllOffsets, compareIds } from './test-utils/parity.js';
+import { offsetProblems, referenceTokenizer, withVocabLines } from './test-utils/reference.js';
 import type { WordPieceTokenizer } from './wordpiece-tokenizer.js';
 
 const dataDir = sharedDataDir();
 
-/**
- * Compares ids text by text; returns the number of mismatching texts and the first few diffs.
- * `expectedIds` may hold reference ids computed earlier for the same tokenizer files.
- */
-function compareIds(
-  texts: readonly string[],
-  ours: Tokenizer,
-  ref: HfTokenizer,
-  expectedIds?: Map<string, number[]>,
-): { mismatches: number; examples: string[]; tokens: number } {
-  let mismatches = 0;
-  let tokens = 0;
-  const examples: string[] = [];
-  for (const text of texts) {
-    let expected = expectedIds?.get(text);
-    if (!expected) {
-      expected = ref.encode(text).ids;
-      expectedIds?.set(text, expected);
-    }
-    const actual = ours.encode(text).ids;
-    tokens += actual.length;
-    if (expected.length !== actual.length || expected.some((id, i) => id !== actual[i])) {
-      mismatches++;
-      if (examples.length < 3) {
-        let i = 0;
-        while (expected[i] === actual[i]) i++;
-        examples.push(
-          `${JSON.stringify(text.slice(0, 80))}: at token ${i} expected ${JSON.stringify(ref.encode(text).tokens.slice(i, i + 4))} got ${JSON.stringify(ours.encode(text).tokens.slice(i, i + 4))}`,
-        );
-      }
-    }
-  }
-  return { mismatches, examples, tokens };
-}
-
-function checkAllOffsets(tok: WordPieceTokenizer, texts: readonly string[]): { problems: string[]; tokens: number } {
-  const problems: string[] = [];
-  let tokens = 0;
-  for (const text of texts) {
-    const enc = tok.encode(text);
-    tokens += enc.ids.length;
-    for (const p of offsetProblems(tok, text, enc))
-      if (problems.length < 5) problems.push(`${JSON.stringify(text.slice(0, 40))}: ${p}`);
-  }
-  return { problems, tokens };
-}
-
 describe.skipIf(!dataDir)(dataDir ? 'parity with @huggingface/tokenizers on real corpora' : NO_DATA_MESSAGE, () => {
   let files: ReturnType<typeof tokenizerFiles>;
   let texts: string[];
-  /** Texts for the extra normalizer configurations: all but the English STS-B sentences. */
-  let configTexts: string[];
   /** Reference ids of the all-MiniLM-L6-v2 files, reused by the vocab.txt test (same vocabulary). */
   const minilmIds = new Map<string, number[]>();
   let squad: ReturnType<typeof squadDev>;
@@ -86,7 +36,6 @@ describe.skipIf(!dataDir)(dataDir ? 'parity with @huggingface/tokenizers on real
     const sts = stsbSentences(dir);
     const factRu = factRuEvalTexts(dir);
     texts = [...squad.contexts, ...squad.questions, ...factRu, ...sts.en, ...sts.ru];
-    configTexts = [...squad.contexts, ...squad.questions, ...factRu, ...sts.ru];
   });
 
   it('reads every corpus text (SQuAD contexts and questions, factRuEval-2016, STS-B en/ru)', () => {
@@ -118,24 +67,6 @@ describe.skipIf(!dataDir)(dataDir ? 'parity with @huggingface/tokenizers on real
     const result = compareIds(texts, ours, ref, sameVocabulary ? minilmIds : new Map());
     expect(result.examples).toEqual([]);
     expect(result.mismatches).toBe(0);
-  });
-
-  it('cased configuration (lowercase false, accents kept): 0 mismatched ids, offsets spell the input (all but STS-B en)', () => {
-    const json = withNormalizer(files.tokenizerJson, { lowercase: false });
-    const ours = tokenizerFromJson(json, files.tokenizerConfig, noDefaults) as WordPieceTokenizer;
-    const result = compareIds(configTexts, ours, referenceTokenizer(json, files.tokenizerConfig));
-    expect(result.examples).toEqual([]);
-    expect(result.mismatches).toBe(0);
-    expect(checkAllOffsets(ours, configTexts).problems).toEqual([]);
-  });
-
-  it('no accent stripping (lowercase true, strip_accents false): 0 mismatched ids, offsets spell the input (all but STS-B en)', () => {
-    const json = withNormalizer(files.tokenizerJson, { strip_accents: false });
-    const ours = tokenizerFromJson(json, files.tokenizerConfig, noDefaults) as WordPieceTokenizer;
-    const result = compareIds(configTexts, ours, referenceTokenizer(json, files.tokenizerConfig));
-    expect(result.examples).toEqual([]);
-    expect(result.mismatches).toBe(0);
-    expect(checkAllOffsets(ours, configTexts).problems).toEqual([]);
   });
 
   it('tokenization-references.json (bert-base-uncased): tokens, ids and decoded text', () => {
