@@ -216,9 +216,15 @@ export function padEncoding(encoding: Encoding, target: number, params: PaddingP
   if (missing <= 0) return;
   const e = encoding as EncodingBuilder;
   const add = <T>(array: T[], value: () => T): void => {
-    const fill = Array.from({ length: missing }, value);
-    if (params.direction === 'left') array.unshift(...fill);
-    else for (const v of fill) array.push(v);
+    const length = array.length;
+    array.length = length + missing;
+    if (params.direction === 'left') {
+      // Shift right in place (no spread: paddings may be longer than the argument limit).
+      for (let k = length - 1; k >= 0; k--) array[k + missing] = array[k] as T;
+      for (let k = 0; k < missing; k++) array[k] = value();
+    } else {
+      for (let k = length; k < length + missing; k++) array[k] = value();
+    }
   };
   add(e.ids, () => params.padId);
   add(e.tokens, () => params.padToken);
