@@ -6,7 +6,14 @@
 
 import { codePointAt, isWhitespace } from './unicode.js';
 
-/** One added token (tokenizer.json `added_tokens` entry). */
+/**
+ * One added token (tokenizer.json `added_tokens` entry).
+ *
+ * @example
+ * ```ts
+ * const mask: AddedTokenSpec = { id: 103, content: '[MASK]', special: true, normalized: false, lstrip: false, rstrip: false, singleWord: false };
+ * ```
+ */
 export interface AddedTokenSpec {
   readonly id: number;
   readonly content: string;

@@ -319,7 +319,15 @@ function resolveSpecialTokens(
   };
 }
 
-/** Options of the loaders. */
+/**
+ * Options of the loaders.
+ *
+ * @example
+ * ```ts
+ * // Ignore the truncation/padding saved in tokenizer.json (the heads pick their own).
+ * const tok = tokenizerFromJson(json, config, { useSavedTruncation: false, useSavedPadding: false });
+ * ```
+ */
 export interface TokenizerLoadOptions {
   /**
    * Apply tokenizer.json's `truncation` section when `encode` gets no `truncation` option

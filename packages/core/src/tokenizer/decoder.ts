@@ -2,7 +2,14 @@
  * Ids back to text, as Hugging Face's WordPiece decoder (and transformers' `decode`) does it.
  */
 
-/** WordPiece decoder settings (tokenizer.json `decoder`, tokenizer_config.json). */
+/**
+ * WordPiece decoder settings (tokenizer.json `decoder`, tokenizer_config.json).
+ *
+ * @example
+ * ```ts
+ * const options: WordPieceDecoderOptions = { prefix: '##', cleanup: true, cleanUpTokenizationSpaces: true };
+ * ```
+ */
 export interface WordPieceDecoderOptions {
   /** Continuation prefix removed when joining (`##`). */
   readonly prefix: string;

@@ -22,7 +22,15 @@ import {
   isRemovedByCleanText,
 } from './unicode.js';
 
-/** Options of Hugging Face's `BertNormalizer` (tokenizer.json names in comments). */
+/**
+ * Options of Hugging Face's `BertNormalizer` (tokenizer.json names in comments).
+ *
+ * @example
+ * ```ts
+ * // bert-base-uncased
+ * const uncased: BertNormalizerOptions = { cleanText: true, handleChineseChars: true, stripAccents: null, lowercase: true };
+ * ```
+ */
 export interface BertNormalizerOptions {
   /** `clean_text`: drop control characters, map whitespace to a space. */
   readonly cleanText: boolean;

@@ -9,7 +9,14 @@ import type { EncodeOptions, TruncationOptions, TruncationStrategy } from './typ
 
 const STRATEGIES: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
 
-/** Truncation defaults of a tokenizer (from tokenizer.json), with a direction. */
+/**
+ * Truncation defaults of a tokenizer (from tokenizer.json), with a direction.
+ *
+ * @example
+ * ```ts
+ * const saved: TruncationDefaults = { maxLength: 256, strategy: 'longest_first', stride: 0, direction: 'right' };
+ * ```
+ */
 export interface TruncationDefaults extends TruncationOptions {
   readonly direction?: TruncationDirection;
 }

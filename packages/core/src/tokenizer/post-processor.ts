@@ -9,12 +9,34 @@ import { type TokenWindow, type TruncationParams, truncateSequences } from './tr
 import type { Encoding } from './types.js';
 import type { RawSequence } from './wordpiece-encoder.js';
 
-/** One element of a template. */
+/**
+ * One element of a template.
+ *
+ * @example
+ * ```ts
+ * const pieces: TemplatePiece[] = [
+ *   { kind: 'special', name: '[CLS]', typeId: 0 },
+ *   { kind: 'sequence', sequence: 0, typeId: 0 },
+ *   { kind: 'special', name: '[SEP]', typeId: 0 },
+ * ];
+ * ```
+ */
 export type TemplatePiece =
   | { readonly kind: 'special'; readonly name: string; readonly typeId: number }
   | { readonly kind: 'sequence'; readonly sequence: 0 | 1; readonly typeId: number };
 
-/** A post-processor as templates for a single sequence and a pair. */
+/**
+ * A post-processor as templates for a single sequence and a pair.
+ *
+ * @example
+ * ```ts
+ * const bert: PostProcessorSpec = {
+ *   single: [{ kind: 'special', name: 'cls', typeId: 0 }, { kind: 'sequence', sequence: 0, typeId: 0 }, { kind: 'special', name: 'sep', typeId: 0 }],
+ *   pair: [], // ... [CLS] A [SEP] B [SEP] with type ids 0 then 1
+ *   specialTokens: new Map([['cls', { ids: [101], tokens: ['[CLS]'] }], ['sep', { ids: [102], tokens: ['[SEP]'] }]]),
+ * };
+ * ```
+ */
 export interface PostProcessorSpec {
   readonly single: readonly TemplatePiece[];
   readonly pair: readonly TemplatePiece[];
@@ -22,7 +44,14 @@ export interface PostProcessorSpec {
   readonly specialTokens: ReadonlyMap<string, { readonly ids: readonly number[]; readonly tokens: readonly string[] }>;
 }
 
-/** Padding settings (tokenizer.json `padding`). */
+/**
+ * Padding settings (tokenizer.json `padding`).
+ *
+ * @example
+ * ```ts
+ * const batchLongest: PaddingParams = { length: 'longest', padId: 0, padTypeId: 0, padToken: '[PAD]', direction: 'right' };
+ * ```
+ */
 export interface PaddingParams {
   /** `'longest'`: to the longest encoding of a batch; a number: to that length. */
   readonly length: 'longest' | number;

@@ -7,7 +7,14 @@
 import { BertwebError } from '../errors.js';
 import type { TruncationStrategy } from './types.js';
 
-/** Which end loses tokens (tokenizer.json `truncation.direction`). */
+/**
+ * Which end loses tokens (tokenizer.json `truncation.direction`).
+ *
+ * @example
+ * ```ts
+ * const direction: TruncationDirection = 'right'; // keep the beginning
+ * ```
+ */
 export type TruncationDirection = 'right' | 'left';
 
 /** Fully specified truncation parameters. */

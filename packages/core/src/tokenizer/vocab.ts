@@ -11,7 +11,15 @@
 import { BertwebError } from '../errors.js';
 import { FNV_OFFSET, FNV_PRIME, TokenTable } from './token-table.js';
 
-/** A WordPiece vocabulary with its lookup tables. */
+/**
+ * A WordPiece vocabulary with its lookup tables.
+ *
+ * @example
+ * ```ts
+ * const vocab: Vocab = parseVocabTxt(vocabText);
+ * vocab.get('[CLS]'); // 101
+ * ```
+ */
 export interface Vocab {
   /** id -> token (holes are `undefined`). */
   readonly idToToken: readonly (string | undefined)[];

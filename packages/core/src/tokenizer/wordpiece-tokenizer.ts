@@ -22,7 +22,19 @@ import { emptyRawSequence, type RawSequence, WordPieceEncoder } from './wordpiec
 /** Text touching every branch of the encoder: capitals, accents, removed and astral characters, CJK, punctuation. */
 const WARM_UP_TEXT = 'The Ünïcode, naïve\u200bword! İ ΑΣ 中文 😀x a\ud800 ' + 'x'.repeat(120) + ' Ab';
 
-/** Everything a {@link WordPieceTokenizer} is built from (what the loaders parse). */
+/**
+ * Everything a {@link WordPieceTokenizer} is built from (what the loaders parse).
+ *
+ * @example
+ * ```ts
+ * const tok = new WordPieceTokenizer({
+ *   vocab: parseVocabTxt(vocabText),
+ *   normalizer: { cleanText: true, handleChineseChars: true, stripAccents: null, lowercase: true },
+ *   unkToken: '[UNK]',
+ *   specialTokens, // { cls, sep, pad, unk, mask? } with ids
+ * });
+ * ```
+ */
 export interface WordPieceTokenizerConfig {
   readonly vocab: Vocab;
   readonly normalizer: BertNormalizerOptions;
