@@ -139,7 +139,7 @@ export class WordPieceTokenizer implements Tokenizer {
     this.idToTokenFn = (id) => idToToken[id] ?? addedById.get(id)?.content ?? unkToken;
     // One pass over every branch of the hot loop before V8 optimizes it, so that a rare character
     // met later does not deoptimize the loop (measured: a third of the cold-run cost).
-    this.encodeUnpadded(WARM_UP_TEXT, WARM_UP_TEXT, {});
+    this.encodeUnpadded(WARM_UP_TEXT, WARM_UP_TEXT, { truncation: false });
   }
 
   /**
