@@ -34,15 +34,13 @@ test('a dropped PyTorch checkpoint is converted in the page and runs', async ({ 
   await panel.getByLabel('Text', { exact: true }).fill(TEXT);
   await panel.getByRole('button', { name: 'Find entities' }).click();
   await expect(panel.getByTestId('ner-table')).toBeVisible({ timeout: timeoutFor(backend) });
-  const marks = await panel
-    .locator('mark.entity')
-    .evaluateAll((m) =>
-      m.map((e) => ({
-        text: e.textContent,
-        start: Number((e as HTMLElement).dataset.start),
-        end: Number((e as HTMLElement).dataset.end),
-      })),
-    );
+  const marks = await panel.locator('mark.entity').evaluateAll((m) =>
+    m.map((e) => ({
+      text: e.textContent,
+      start: Number((e as HTMLElement).dataset.start),
+      end: Number((e as HTMLElement).dataset.end),
+    })),
+  );
   for (const m of marks) expect(m.text).toBe(TEXT.slice(m.start, m.end));
   await expect(panel.getByTestId('ner-text')).toHaveText(TEXT);
   console.log(
