@@ -51,7 +51,8 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   const files = resolveSource(source, options);
   const [config, tokenizer, gpu] = await Promise.all([
     files.json('config.json', { signal }),
-    loadTokenizer(files, { signal }),
+    // bertweb pads and windows by its own rules: a tokenizer.json's saved truncation/padding would cut inputs.
+    loadTokenizer(files, { signal, useSavedTruncation: false, useSavedPadding: false }),
     options.backend === 'wasm' ? Promise.resolve(NO_GPU_PROBE) : probeWebGpu(),
   ]);
   let info = parseModelConfig(config);
