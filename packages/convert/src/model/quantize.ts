@@ -120,21 +120,26 @@ export function quantizeBlocks(
   const blocks = Math.ceil(k / blockSize);
   const blob = (blockSize * bits) / 8;
   const zp = 1 << (bits - 1);
-  const maxCode = (1 << bits) - 1;
+  const low = -zp;
+  const high = (1 << bits) - 1 - zp;
   const packed = new Uint8Array(rows * blocks * blob);
   const scales = new Float32Array(rows * blocks);
   const codes = new Uint8Array(blockSize);
   const trial = new Uint8Array(blockSize);
   const candidates = bits === 4 ? [1, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7] : [1, 0.97, 0.94, 0.9];
   for (let r = 0; r < rows; r++) {
-    const rowBase = r * k;
     for (let b = 0; b < blocks; b++) {
-      const start = rowBase + b * blockSize;
+      const start = r * k + b * blockSize;
       const n = Math.min(blockSize, k - b * blockSize);
       let m = 0;
+      let largest = 0;
       for (let i = 0; i < n; i++) {
         const v = matrix[start + i] as number;
-        if (Math.abs(v) > Math.abs(m)) m = v;
+        const a = v < 0 ? -v : v;
+        if (a > largest) {
+          largest = a;
+          m = v;
+        }
       }
       codes.fill(zp);
       let bestScale = 1;
@@ -142,23 +147,24 @@ export function quantizeBlocks(
         // With the least-squares scale s = xc / cc, the squared error is sum(x^2) - xc^2 / cc:
         // the best candidate maximizes xc^2 / cc, so one pass per candidate suffices.
         let bestGain = -1;
-        for (const f of candidates) {
-          const inv = -zp / (m * f);
+        for (let c = 0; c < candidates.length; c++) {
+          const inv = low / (m * (candidates[c] as number));
           let xc = 0;
           let cc = 0;
           for (let i = 0; i < n; i++) {
             const x = matrix[start + i] as number;
-            const q = Math.min(maxCode, Math.max(0, Math.round(x * inv) + zp));
-            trial[i] = q;
-            xc += x * (q - zp);
-            cc += (q - zp) * (q - zp);
+            let q = Math.floor(x * inv + 0.5);
+            q = q < low ? low : Math.min(q, high);
+            trial[i] = q + zp;
+            xc += x * q;
+            cc += q * q;
           }
           if (cc === 0) continue;
           const gain = (xc * xc) / cc;
           if (gain > bestGain) {
             bestGain = gain;
             bestScale = xc / cc;
-            codes.set(trial.subarray(0, n));
+            for (let i = 0; i < n; i++) codes[i] = trial[i] as number;
           }
         }
       }
@@ -167,8 +173,7 @@ export function quantizeBlocks(
       if (bits === 8) packed.set(codes, out);
       else
         for (let i = 0; i < blockSize; i += 2)
-          packed[out + i / 2] = (codes[i] as number) | ((codes[i + 1] as number) << 4);
-      codes.fill(zp);
+          packed[out + (i >> 1)] = (codes[i] as number) | ((codes[i + 1] as number) << 4);
     }
   }
   return { packed, scales };

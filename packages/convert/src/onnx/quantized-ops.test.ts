@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { quantizeBlocks, quantizeInt8PerColumn, stackTransposed } from '../model/quantize.js';
+import { float32ToHalfBits, toFloat32 } from '../model/tensor.js';
 import { chunksToBytes, DataType, GraphBuilder } from './graph.js';
 import { gatherInt8Rows, gatherQ4Rows, matMulInt8, matMulNBits } from './quantized-ops.js';
 
@@ -155,7 +156,9 @@ describe('quantized embedding lookups', () => {
 
   it('4-bit rows unpack to the decoded table rows, in order', async () => {
     const { packed, scales } = quantizeBlocks(table, V, H, 32, 4);
-    const decoded = decodeBlocks(packed, scales, V, H, 4);
+    // the lookup stores its block scales in fp16
+    const halfScales = toFloat32(new Uint8Array(float32ToHalfBits(scales).buffer), 'F16', scales.length);
+    const decoded = decodeBlocks(packed, halfScales, V, H, 4);
     const g = new GraphBuilder('t');
     const input = g.input('ids', DataType.INT64, [2, 3]);
     g.output(

@@ -3,6 +3,7 @@
  * quantized initializers (computed once, while the file is written) plus the nodes that use them.
  */
 import { bytesOf, quantizeBlocks, quantizeInt8PerColumn, quantizeInt8PerRow } from '../model/quantize.js';
+import { float32ToHalfBits } from '../model/tensor.js';
 import { DataType, type GraphBuilder } from './graph.js';
 import type { LazyBytes } from './proto.js';
 
@@ -154,11 +155,12 @@ export function gatherQ4Rows(
     [rows, width / 2],
     lazy((rows * width) / 2, async () => (await quantized()).packed),
   );
+  // Scales in fp16: one per 32 values, they would otherwise add a fourth to a 4-bit table (48 MB for LaBSE).
   const scales = g.initializer(
     `${name}_scales`,
-    DataType.FLOAT,
+    DataType.FLOAT16,
     [rows, blocks],
-    lazy(rows * blocks * 4, async () => bytesOf((await quantized()).scales)),
+    lazy(rows * blocks * 2, async () => bytesOf(float32ToHalfBits((await quantized()).scales))),
   );
   const bytes = g.node('Cast', [g.node('Gather', [packed, ids], { axis: 0 })], { to: DataType.FLOAT });
   const high = g.node('Floor', [g.node('Mul', [bytes, g.float32([1 / 16])])]);
@@ -170,7 +172,8 @@ export function gatherQ4Rows(
   const blockShape = g.node('Concat', [rank, g.int64([blocks, BLOCK_SIZE])], { axis: 0 });
   const codes = g.node('Reshape', [pairs, blockShape]);
   const centered = g.node('Sub', [codes, g.float32([8])]);
-  const rowScales = g.node('Unsqueeze', [g.node('Gather', [scales, ids], { axis: 0 }), last]);
+  const gatheredScales = g.node('Cast', [g.node('Gather', [scales, ids], { axis: 0 })], { to: DataType.FLOAT });
+  const rowScales = g.node('Unsqueeze', [gatheredScales, last]);
   const outShape = g.node('Concat', [rank, g.int64([width])], { axis: 0 });
   return g.node('Reshape', [g.node('Mul', [centered, rowScales]), outShape]);
 }
