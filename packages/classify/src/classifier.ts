@@ -7,10 +7,10 @@ import {
   type LoadModelOptions,
   type ModelInfo,
   type ModelSource,
+  resolveModel,
   type TruncationStrategy,
   throwIfAborted,
 } from '@bertweb/core';
-import { resolveModel } from './model-source.js';
 import { type Activation, activate, type LabelScore, rankLabels } from './scores.js';
 
 /**

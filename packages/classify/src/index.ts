@@ -13,5 +13,4 @@ export {
   type ClassifyOptions,
   createClassifier,
 } from './classifier.js';
-export { isLoadedModel } from './model-source.js';
 export { type Activation, activate, type LabelScore, rankLabels } from './scores.js';

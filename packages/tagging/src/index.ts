@@ -25,7 +25,6 @@ export {
   seqevalEntities,
   seqevalTag,
 } from './metrics.js';
-export { isLoadedModel } from './model-source.js';
 export { WordPieceCache } from './pieces.js';
 export {
   type AllowedMoves,

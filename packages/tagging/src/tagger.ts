@@ -8,6 +8,7 @@ import {
   type ModelInfo,
   type ModelSource,
   type ProgressCallback,
+  resolveModel,
   type TensorOutput,
   throwIfAborted,
 } from '@bertweb/core';
@@ -15,7 +16,6 @@ import { type CrfParams, parseCrf } from './crf.js';
 import { type Decoder, decodeWords, makeDecoder } from './decode.js';
 import { type Entity, entitiesFromTags } from './entities.js';
 import { type PreparedSequence, prepareSequence, windowEncoding, wordsFromStrings } from './inputs.js';
-import { resolveModel } from './model-source.js';
 import { WordPieceCache } from './pieces.js';
 import { allowedMoves, detectScheme, type ParsedTag, parseTags, type TagScheme } from './scheme.js';
 import { splitWords, type Word } from './words.js';
