@@ -34,8 +34,9 @@ if (projects.length === 0) {
 export default defineConfig<E2eOptions>({
   testDir: './specs',
   outputDir: './artifacts/test-results',
-  // Two cores: one browser at a time keeps timings honest and SwiftShader from starving the servers.
-  workers: 1,
+  // E2E_WORKERS browsers in parallel (default 2: much of a spec is waiting on downloads, the service
+  // worker's precache or ORT start-up, so two overlap well even on two cores).
+  workers: Number(process.env.E2E_WORKERS ?? 2),
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
   retries: 0,

@@ -3,7 +3,7 @@
  * is converted to ONNX in the worker by @bertweb/convert, loaded, and tags text with exact offsets.
  */
 import { fileURLToPath } from 'node:url';
-import { openTab, timeoutFor } from '../support/app.js';
+import { expectResult, openTab, timeoutFor } from '../support/app.js';
 import { expect, test } from '../support/test.js';
 
 const folder = fileURLToPath(new URL('../../models/fixtures/convert/bert-token-cls/', import.meta.url));
@@ -33,7 +33,7 @@ test('a dropped PyTorch checkpoint is converted in the page and runs', async ({ 
 
   await panel.getByLabel('Text', { exact: true }).fill(TEXT);
   await panel.getByRole('button', { name: 'Find entities' }).click();
-  await expect(panel.getByTestId('ner-table')).toBeVisible({ timeout: timeoutFor(backend) });
+  await expectResult(panel, panel.getByTestId('ner-table'), timeoutFor(backend));
   const marks = await panel.locator('mark.entity').evaluateAll((m) =>
     m.map((e) => ({
       text: e.textContent,

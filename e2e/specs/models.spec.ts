@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { screenshots, timeoutFor } from '../support/app.js';
+import { expectResult, screenshots, timeoutFor } from '../support/app.js';
 import { expect, test } from '../support/test.js';
 
 const catalog = JSON.parse(
@@ -23,7 +23,7 @@ test('the embedded model runs by default; other tabs say they need a download', 
   await expect(ner.getByTestId('model-notice')).toHaveAttribute('data-kind', 'local');
   const started = Date.now();
   await ner.getByRole('button', { name: 'Find entities' }).click();
-  await expect(ner.getByTestId('ner-table')).toBeVisible({ timeout: timeoutFor(backend) });
+  await expectResult(ner, ner.getByTestId('ner-table'), timeoutFor(backend));
   const clickToResult = Date.now() - started;
   const load = await ner.locator('[data-metric="load"]').textContent();
   const first = await ner.locator('[data-metric="first-run"]').textContent();

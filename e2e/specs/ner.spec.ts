@@ -1,19 +1,20 @@
 /** NER tab end to end: every highlight is exactly `text.slice(start, end)` of the input. */
-import { expectLoadedOn, openTab, screenshots, timeoutFor } from '../support/app.js';
+import { expectLoadedOn, expectResult, screenshots, showTab, timeoutFor } from '../support/app.js';
 import { expect, test } from '../support/test.js';
 
 const TEXT =
   'Angela Merkel met Emmanuel Macron in Paris on Monday. Later, Airbus and Siemens announced a joint project in Berlin, Toulouse and Munich with the European Commission.';
 
 test('NER: entities are highlighted inline at their offsets, with a table of spans', async ({
-  page,
+  appPage: page,
+  appConsole: _log,
   backend,
 }, testInfo) => {
   test.setTimeout(timeoutFor(backend));
-  const panel = await openTab(page, backend, 'ner');
+  const panel = await showTab(page, backend, 'ner');
   await panel.getByLabel('Text', { exact: true }).fill(TEXT);
   await panel.getByRole('button', { name: 'Find entities' }).click();
-  await expect(panel.getByTestId('ner-table')).toBeVisible({ timeout: timeoutFor(backend) });
+  await expectResult(panel, panel.getByTestId('ner-table'), timeoutFor(backend));
   await expectLoadedOn(panel, backend);
 
   const marks = await panel.locator('mark.entity').evaluateAll((nodes) =>

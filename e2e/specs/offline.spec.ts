@@ -8,7 +8,7 @@
  *   and loading the model again into a fresh session reads every file from bertweb's cache.
  */
 
-import { openTab, timeoutFor } from '../support/app.js';
+import { expectResult, openTab, timeoutFor } from '../support/app.js';
 import { expect, test } from '../support/test.js';
 
 const TEXT = 'Angela Merkel met Emmanuel Macron in Paris on Monday. Later, Airbus and Siemens met in Berlin.';
@@ -25,7 +25,7 @@ test('works offline after one visit', async ({ page, context, backend, target },
   }
   await panel.getByLabel('Text', { exact: true }).fill(TEXT);
   await panel.getByRole('button', { name: 'Find entities' }).click();
-  await expect(panel.getByTestId('ner-table')).toBeVisible({ timeout: timeoutFor(backend) });
+  await expectResult(panel, panel.getByTestId('ner-table'), timeoutFor(backend));
   const online = await panel.getByTestId('ner-text').innerHTML();
 
   await context.setOffline(true);
@@ -37,7 +37,7 @@ test('works offline after one visit', async ({ page, context, backend, target },
       const again = page.locator('#panel-ner');
       await again.getByLabel('Text', { exact: true }).fill(TEXT);
       await again.getByRole('button', { name: 'Find entities' }).click();
-      await expect(again.getByTestId('ner-table')).toBeVisible({ timeout: timeoutFor(backend) });
+      await expectResult(again, again.getByTestId('ner-table'), timeoutFor(backend));
       await expect(again.locator('.progress li[data-cached="true"]').first()).toBeAttached();
       expect(await again.getByTestId('ner-text').innerHTML(), 'same entities offline').toBe(online);
     } else {
@@ -57,7 +57,7 @@ test('works offline after one visit', async ({ page, context, backend, target },
       const count = await rows.count();
       expect(count).toBeGreaterThan(0);
       await expect(panel.locator('.progress li[data-cached="true"]')).toHaveCount(count);
-      await expect(panel.getByTestId('ner-table')).toBeVisible({ timeout: timeoutFor(backend) });
+      await expectResult(panel, panel.getByTestId('ner-table'), timeoutFor(backend));
     }
   } finally {
     await context.setOffline(false);

@@ -1,17 +1,18 @@
 /** QA tab end to end: every answer is a slice of the context, and the best one is highlighted there. */
-import { expectLoadedOn, openTab, screenshots, timeoutFor } from '../support/app.js';
+import { expectLoadedOn, expectResult, screenshots, showTab, timeoutFor } from '../support/app.js';
 import { expect, test } from '../support/test.js';
 
 test('QA: answers are slices of the context, the best one highlighted in place', async ({
-  page,
+  appPage: page,
+  appConsole: _log,
   backend,
 }, testInfo) => {
   test.setTimeout(timeoutFor(backend));
-  const panel = await openTab(page, backend, 'qa');
+  const panel = await showTab(page, backend, 'qa');
   const context = await panel.getByLabel('Context', { exact: true }).inputValue();
   expect(context.length, 'the default context is long (several windows)').toBeGreaterThan(1000);
   await panel.getByRole('button', { name: 'Answer', exact: true }).click();
-  await expect(panel.getByTestId('qa-best')).toBeVisible({ timeout: timeoutFor(backend) });
+  await expectResult(panel, panel.getByTestId('qa-best'), timeoutFor(backend));
   await expectLoadedOn(panel, backend);
 
   const answers = await panel

@@ -1,14 +1,18 @@
 /** Similarity tab end to end: the heatmap renders (n x n, ones on the diagonal) and search returns top-k. */
-import { expectLoadedOn, openTab, screenshots, timeoutFor } from '../support/app.js';
+import { expectLoadedOn, expectResult, screenshots, showTab, timeoutFor } from '../support/app.js';
 import { expect, test } from '../support/test.js';
 
-test('Similarity: heatmap of the sentences and semantic search', async ({ page, backend }, testInfo) => {
+test('Similarity: heatmap of the sentences and semantic search', async ({
+  appPage: page,
+  appConsole: _log,
+  backend,
+}, testInfo) => {
   test.setTimeout(timeoutFor(backend));
-  const panel = await openTab(page, backend, 'similarity');
+  const panel = await showTab(page, backend, 'similarity');
   const sentences = (await panel.getByLabel('Sentences, one per line').inputValue()).split('\n').filter(Boolean);
   await panel.getByRole('button', { name: 'Compare' }).click();
   const heatmap = panel.getByTestId('heatmap');
-  await expect(heatmap).toBeVisible({ timeout: timeoutFor(backend) });
+  await expectResult(panel, heatmap, timeoutFor(backend));
   await expectLoadedOn(panel, backend);
 
   const n = sentences.length;

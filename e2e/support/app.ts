@@ -7,6 +7,30 @@ import { expect } from './test.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../artifacts/screenshots/', import.meta.url));
 
+/**
+ * Shows a tab of the shared app page (fixture models, the project's backend), opening the app on
+ * first use; returns the tab panel.
+ */
+export async function showTab(page: Page, backend: string, tab: string): Promise<Locator> {
+  if (!page.url().includes('models=fixtures')) {
+    await page.goto(`./?models=fixtures&backend=${backend}#${tab}`);
+    await expect(page.locator('html')).toHaveAttribute('data-app-ready', 'true');
+  } else {
+    await page.getByRole('tab', { name: TAB_NAMES[tab] ?? tab, exact: true }).click();
+  }
+  const panel = page.locator(`#panel-${tab}`);
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
+const TAB_NAMES: Record<string, string> = {
+  ner: 'NER',
+  qa: 'QA',
+  similarity: 'Similarity',
+  classification: 'Classification',
+  models: 'Models & cache',
+};
+
 /** Opens the demo on a tab with the fixture models and the project's backend; returns the tab panel. */
 export async function openTab(page: Page, backend: string, tab: string, extra = ''): Promise<Locator> {
   await page.goto(`./?models=fixtures&backend=${backend}${extra}#${tab}`);
@@ -46,4 +70,16 @@ export async function screenshots(page: Page, testInfo: TestInfo, name: string):
 /** Test timeout per backend: SwiftShader WebGPU compiles shaders at CPU speed. */
 export function timeoutFor(backend: string): number {
   return backend === 'webgpu' ? 240_000 : 120_000;
+}
+
+/**
+ * Waits for a result element, failing at once (with the app's message) when the tab shows an error
+ * alert instead: a failed load should not look like a timeout.
+ */
+export async function expectResult(panel: Locator, result: Locator, timeout: number): Promise<void> {
+  const alert = panel.locator('[role="alert"]');
+  await expect(result.or(alert).first()).toBeVisible({ timeout });
+  if (!(await result.isVisible()) && (await alert.count()) > 0) {
+    throw new Error(`the app reported an error: ${(await alert.allTextContents()).join(' | ')}`);
+  }
 }

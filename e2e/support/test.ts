@@ -9,11 +9,18 @@ import type { E2eOptions } from './options.js';
 interface WorkerFixtures extends E2eOptions {
   /** Verified once per worker: the webgpu projects really have a WebGPU adapter. */
   webgpuAdapter: string | null;
+  /**
+   * One app page per Playwright worker (so per project), shared by the tab specs: its model worker
+   * and ORT runtime start once instead of once per spec. Its console goes to `appPage.log`.
+   */
+  appPage: Page & { log: string[] };
 }
 
 interface TestFixtures {
   /** Console lines and page errors of the test's page(s). */
   consoleLog: string[];
+  /** Attaches the shared app page's recent console lines to a failing test. */
+  appConsole: undefined;
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
@@ -45,6 +52,31 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     },
     { scope: 'worker', auto: true },
   ],
+  appPage: [
+    async ({ browser, appURL }, use) => {
+      const context = await browser.newContext({ baseURL: appURL, viewport: { width: 1280, height: 800 } });
+      const page = Object.assign(await context.newPage(), { log: [] as string[] });
+      const push = (line: string) => {
+        page.log.push(line);
+        if (page.log.length > 400) page.log.splice(0, 100);
+      };
+      page.on('console', (msg) => push(`[${msg.type()}] ${msg.text()}`));
+      page.on('pageerror', (error) => push(`[pageerror] ${error.message}`));
+      await use(page);
+      await context.close();
+    },
+    { scope: 'worker' },
+  ],
+  appConsole: async ({ appPage }, use, testInfo) => {
+    const from = appPage.log.length;
+    await use(undefined);
+    if (testInfo.status !== testInfo.expectedStatus) {
+      const lines = appPage.log.slice(from);
+      await testInfo.attach('app console', { body: lines.join('\n'), contentType: 'text/plain' });
+      await testInfo.attach('app screenshot', { body: await appPage.screenshot(), contentType: 'image/png' });
+      console.log(`--- app console of "${testInfo.title}" ---\n${lines.slice(-40).join('\n')}`);
+    }
+  },
   consoleLog: [
     async ({ page }, use, testInfo) => {
       const lines: string[] = [];
@@ -62,9 +94,3 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
 });
 
 export { expect };
-
-/** Opens the demo app on a tab with the test models (`?models=fixtures`) and the project's backend. */
-export async function openApp(page: Page, backend: string, tab: string, extra = ''): Promise<void> {
-  await page.goto(`./?models=fixtures&backend=${backend}${extra}#${tab}`);
-  await expect(page.locator('html')).toHaveAttribute('data-app-ready', 'true');
-}
