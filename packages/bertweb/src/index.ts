@@ -11,11 +11,12 @@
  *
  * @packageDocumentation
  */
-export * from '@bertweb/core';
-export * from '@bertweb/tagging';
+
 export * from '@bertweb/classify';
-export * from '@bertweb/qa';
-export * from '@bertweb/embeddings';
+export * from '@bertweb/core';
 // Heads re-export core helpers too; name the shared ones once to keep `export *` unambiguous.
 export { isLoadedModel } from '@bertweb/core';
+export * from '@bertweb/embeddings';
+export * from '@bertweb/qa';
+export * from '@bertweb/tagging';
 export { defaultTasks } from './tasks.js';
