@@ -5,7 +5,7 @@
  *
  *   node --conditions=source --import tsx bench/convert.bench.ts [--shape distilrubert-tiny|rubert-base]
  *        [--dtypes fp32,fp16,q8,q4] [--q8-modes dynamic,nbits,dequantize] [--runs 10] [--threads 1]
- *        [--batch 4] [--seq 64] [--skip-torch] [--skip-convert] [--clean]
+ *        [--batch 4] [--seq 64] [--skip-torch] [--skip-convert] [--interleave] [--clean]
  *   node --conditions=source --import tsx bench/convert.bench.ts --shape labse --sizes-only
  *
  * By default the same weights also go through torch.onnx.export (via /usr/bin/python3 and
@@ -348,6 +348,7 @@ async function main(): Promise<void> {
       'skip-torch': { type: 'boolean', default: false },
       'skip-convert': { type: 'boolean', default: false },
       'sizes-only': { type: 'boolean', default: false },
+      interleave: { type: 'boolean', default: false },
     },
   });
   const shapeName = values.shape as string;
@@ -414,7 +415,7 @@ async function main(): Promise<void> {
   const runs = Number(values.runs);
   let totalBytes = 0;
   for (const v of runnable) totalBytes += (await stat(v.file)).size;
-  const interleave = totalBytes < 1.2e9;
+  const interleave = values.interleave || totalBytes < 1.2e9;
   const times = new Map<string, number[]>(runnable.map((v) => [v.label, []]));
   const outputs = new Map<string, Float32Array>();
   type Session = Awaited<ReturnType<Ort['InferenceSession']['create']>>;

@@ -43,11 +43,20 @@ export interface NodeConvertResult extends ConvertSummary {
 type Fs = typeof import('node:fs/promises');
 type Path = typeof import('node:path');
 
+/**
+ * A Node built-in, loaded at run time through a variable specifier so that browser bundles of this
+ * package neither follow nor stub it (browser code never calls the Node entry).
+ */
+function nodeBuiltin<T>(id: string): Promise<T> {
+  const specifier = `node:${id}`;
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ specifier) as Promise<T>;
+}
+
 async function nodeModules(): Promise<{ fs: Fs; path: Path; crypto: typeof import('node:crypto') }> {
   const [fs, path, crypto] = await Promise.all([
-    import('node:fs/promises'),
-    import('node:path'),
-    import('node:crypto'),
+    nodeBuiltin<Fs>('fs/promises'),
+    nodeBuiltin<Path>('path'),
+    nodeBuiltin<typeof import('node:crypto')>('crypto'),
   ]);
   return { fs, path, crypto };
 }
@@ -122,8 +131,8 @@ async function extractArchive(
   signal?: AbortSignal,
 ): Promise<void> {
   const { fs, path } = mods;
-  const { createReadStream } = await import('node:fs');
-  const { Readable } = await import('node:stream');
+  const { createReadStream } = await nodeBuiltin<typeof import('node:fs')>('fs');
+  const { Readable } = await nodeBuiltin<typeof import('node:stream')>('stream');
   const head = new Uint8Array(2);
   const fh = await fs.open(archive, 'r');
   await fh.read(head, 0, 2, 0);
