@@ -6,7 +6,14 @@
 import { BertwebError, type ModelFiles } from '@bertweb/core';
 import type { Pooling } from './types.js';
 
-/** What the folder says about sentence embedding. */
+/**
+ * What the folder says about sentence embedding.
+ *
+ * @example
+ * ```ts
+ * const { pooling, normalize, maxSeqLength } = await readSentenceConfig(model.files, { explicitPooling: false });
+ * ```
+ */
 export interface SentenceConfig {
   /** From `1_Pooling/config.json`; undefined when the file is absent. */
   readonly pooling: Pooling | undefined;

@@ -28,7 +28,14 @@ export function similarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return dot / Math.sqrt(na * nb);
 }
 
-/** A `rows x cols` matrix of similarities: entry (i, j) compares row i of A with row j of B. */
+/**
+ * A `rows x cols` matrix of similarities: entry (i, j) compares row i of A with row j of B.
+ *
+ * @example
+ * ```ts
+ * const { data, rows, cols }: SimilarityMatrix = similarityMatrix(a, b);
+ * ```
+ */
 export interface SimilarityMatrix {
   readonly data: Float32Array;
   readonly rows: number;

@@ -1,6 +1,13 @@
 /** Partial selection: the k largest scores without sorting everything (a size-k min-heap, O(n log k)). */
 
-/** One hit of a top-k selection: position and score. */
+/**
+ * One hit of a top-k selection: position and score.
+ *
+ * @example
+ * ```ts
+ * const [{ index, score }] = topK(scores, scores.length, 1);
+ * ```
+ */
 export interface ScoredIndex {
   readonly index: number;
   readonly score: number;

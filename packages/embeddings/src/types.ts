@@ -8,26 +8,60 @@ import type { LoadModelOptions } from '@bertweb/core';
  * - `max`: element-wise maximum over the same tokens (DeepPavlov's `max_emb`, sentence-transformers max);
  * - `cls`: the [CLS] token's hidden state;
  * - `pooler`: the model's `pooler_output` (BERT only; DistilBERT has no pooler).
+ *
+ * @example
+ * ```ts
+ * await embedder.embed(texts, { pooling: 'cls' satisfies Pooling });
+ * ```
  */
 export type Pooling = 'mean' | 'max' | 'cls' | 'pooler';
 
-/** What to do with texts longer than the model accepts. */
+/**
+ * What to do with texts longer than the model accepts.
+ *
+ * @example
+ * ```ts
+ * await embedder.embed([longText], { longText: 'chunk' satisfies LongTextMode });
+ * ```
+ */
 export type LongTextMode = 'truncate' | 'chunk';
 
-/** A row-major matrix of vectors: row i is `data.subarray(i * dim, (i + 1) * dim)`. */
+/**
+ * A row-major matrix of vectors: row i is `data.subarray(i * dim, (i + 1) * dim)`.
+ *
+ * @example
+ * ```ts
+ * const m: EmbeddingMatrix = { data: new Float32Array(6), rows: 2, dim: 3 };
+ * const row1 = m.data.subarray(1 * m.dim, 2 * m.dim);
+ * ```
+ */
 export interface EmbeddingMatrix {
   readonly data: Float32Array;
   readonly rows: number;
   readonly dim: number;
 }
 
-/** Result of {@link Embedder.embed}: one row per input text. */
+/**
+ * Result of {@link Embedder.embed}: one row per input text.
+ *
+ * @example
+ * ```ts
+ * const { data, rows, dim, truncated }: Embeddings = await embedder.embed(['a', 'b']);
+ * ```
+ */
 export interface Embeddings extends EmbeddingMatrix {
   /** `truncated[i]` is true when text i did not fit and was cut (`longText: 'truncate'`). */
   readonly truncated: boolean[];
 }
 
-/** Per-call options of {@link Embedder.embed}. */
+/**
+ * Per-call options of {@link Embedder.embed}.
+ *
+ * @example
+ * ```ts
+ * await embedder.embed(texts, { pooling: 'max', normalize: true, longText: 'chunk', signal });
+ * ```
+ */
 export interface EmbedOptions {
   /** Default: the model's `1_Pooling/config.json`, else `mean`. */
   readonly pooling?: Pooling;
@@ -46,6 +80,12 @@ export interface EmbedOptions {
 /**
  * DeepPavlov's `transformers_bert_embedder` outputs for one text, in its order: tokens, token
  * embeddings, subtokens, subtoken embeddings, sentence max, sentence mean, pooler.
+ *
+ * @example
+ * ```ts
+ * const [d]: DetailedEmbedding[] = await embedder.embedDetailed(['Hello, world!']);
+ * d.tokens; // ['Hello', ',', 'world', '!']
+ * ```
  */
 export interface DetailedEmbedding {
   /** Words (pre-tokenized: whitespace and punctuation split) as slices of the ORIGINAL text. */
@@ -69,7 +109,14 @@ export interface DetailedEmbedding {
   readonly truncated: boolean;
 }
 
-/** Options of {@link createEmbedder}: model loading plus embedding defaults. */
+/**
+ * Options of {@link createEmbedder}: model loading plus embedding defaults.
+ *
+ * @example
+ * ```ts
+ * const embedder = await createEmbedder('models/fixtures/bert-base', { backend: 'wasm', pooling: 'mean', normalize: true });
+ * ```
+ */
 export interface EmbedderOptions extends LoadModelOptions {
   /** Default pooling (overrides `1_Pooling/config.json`). */
   readonly pooling?: Pooling;

@@ -1,7 +1,14 @@
 /** Merging the spans of all windows of one question/context pair into ranked answers. */
 import type { Answer } from './types.js';
 
-/** A span in character offsets of the context, with its score. */
+/**
+ * A span in character offsets of the context, with its score.
+ *
+ * @example
+ * ```ts
+ * state.add({ start: 4, end: 9, score: 0.31 });
+ * ```
+ */
 export interface Candidate {
   readonly start: number;
   readonly end: number;
@@ -11,6 +18,14 @@ export interface Candidate {
 /**
  * Accumulates the candidates of one pair across its windows. Overlapping windows can propose the same
  * character span: it is kept once, with its best score (first seen wins ties).
+ *
+ * @example
+ * ```ts
+ * const state = new PairAnswers(context);
+ * state.addNullScore(0.02);
+ * state.add({ start: 4, end: 9, score: 0.31 });
+ * collectAnswers(state, 1, undefined); // [{ text: context.slice(4, 9), ... }]
+ * ```
  */
 export class PairAnswers {
   readonly #byspan = new Map<string, { candidate: Candidate; order: number }>();

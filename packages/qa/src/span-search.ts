@@ -15,21 +15,42 @@
  */
 import { BertwebError } from '@bertweb/core';
 
-/** One scored span of a window, in token positions of that window. */
+/**
+ * One scored span of a window, in token positions of that window.
+ *
+ * @example
+ * ```ts
+ * const { startToken, endToken, score } = searchWindow(window, { maxAnswerLength: 30, topK: 1 }).spans[0];
+ * ```
+ */
 export interface TokenSpan {
   readonly startToken: number;
   readonly endToken: number;
   readonly score: number;
 }
 
-/** What a window contributes: its best spans (best first) and its no-answer score. */
+/**
+ * What a window contributes: its best spans (best first) and its no-answer score.
+ *
+ * @example
+ * ```ts
+ * const { spans, nullScore }: WindowSpans = searchWindow(window, { maxAnswerLength: 30, topK: 3 });
+ * ```
+ */
 export interface WindowSpans {
   readonly spans: TokenSpan[];
-  /** `pStart[cls] * pEnd[cls]`, or `undefined` when the window has no [CLS] at position 0. */
+  /** `pStart[cls] * pEnd[cls]`, or `undefined` when the window has no [CLS]. */
   readonly nullScore: number | undefined;
 }
 
-/** Inputs of {@link searchWindow}. */
+/**
+ * Inputs of {@link searchWindow}.
+ *
+ * @example
+ * ```ts
+ * const window: WindowLogits = { startLogits, endLogits, sequenceIds: encoding.sequenceIds, clsIndex: 0 };
+ * ```
+ */
 export interface WindowLogits {
   readonly startLogits: ArrayLike<number>;
   readonly endLogits: ArrayLike<number>;
@@ -85,6 +106,11 @@ export function searchWindow(
 /**
  * Softmax of `logits` over the positions in `domain` (float64); other positions get 0.
  * A non-finite logit anywhere in the domain is a model failure: RUNTIME.
+ *
+ * @example
+ * ```ts
+ * maskedSoftmax([2, 9, 2], [0, 2], 3); // Float64Array [0.5, 0, 0.5]
+ * ```
  */
 export function maskedSoftmax(logits: ArrayLike<number>, domain: readonly number[], length: number): Float64Array {
   const out = new Float64Array(length);

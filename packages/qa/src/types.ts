@@ -5,6 +5,12 @@ import type { LoadModelOptions } from '@bertweb/core';
  * One answer. For a span, `context.slice(start, end) === text` (UTF-16 offsets into the ORIGINAL
  * context) and `noAnswer` is false. The no-answer result (SQuAD 2.0) is
  * `{ text: '', start: -1, end: -1, score: <no-answer probability>, noAnswer: true }`.
+ *
+ * @example
+ * ```ts
+ * const a: Answer = await reader.answer('Who?', context);
+ * if (!a.noAnswer) console.log(context.slice(a.start, a.end) === a.text); // true
+ * ```
  */
 export interface Answer {
   readonly text: string;
@@ -18,7 +24,14 @@ export interface Answer {
   readonly noAnswer: boolean;
 }
 
-/** Per-call options of {@link Reader.answer} and the batch methods. */
+/**
+ * Per-call options of {@link Reader.answer} and the batch methods.
+ *
+ * @example
+ * ```ts
+ * await reader.answer('Who?', context, { topK: 3, maxAnswerLength: 15, noAnswerThreshold: 0, signal });
+ * ```
+ */
 export interface AnswerOptions {
   /** Return the `topK` best answers (best first) instead of the single best one. */
   readonly topK?: number;
@@ -32,7 +45,14 @@ export interface AnswerOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Options of {@link createReader}: model loading plus the windowing defaults. */
+/**
+ * Options of {@link createReader}: model loading plus the windowing defaults.
+ *
+ * @example
+ * ```ts
+ * const reader = await createReader('models/fixtures/bert-qa', { backend: 'wasm', maxLength: 256, docStride: 64 });
+ * ```
+ */
 export interface ReaderOptions extends LoadModelOptions {
   /** Window length in tokens, question and special tokens included (default 384, capped to the model limit). */
   readonly maxLength?: number;

@@ -8,7 +8,14 @@
 import { BertwebError, type Encoding, type Tokenizer } from '@bertweb/core';
 import { unpadded } from './unpadded.js';
 
-/** Resolved windowing settings. */
+/**
+ * Resolved windowing settings.
+ *
+ * @example
+ * ```ts
+ * buildWindows(tokenizer, question, context, { maxLength: 384, docStride: 128 } satisfies WindowSettings);
+ * ```
+ */
 export interface WindowSettings {
   /** Tokens per window, special tokens included. */
   readonly maxLength: number;
@@ -62,7 +69,14 @@ export function buildWindows(
   return windows;
 }
 
-/** Position of [CLS] in a window: where the tokenizer put the CLS id as a special token, else -1. */
+/**
+ * Position of [CLS] in a window: where the tokenizer put the CLS id as a special token, else -1.
+ *
+ * @example
+ * ```ts
+ * clsIndexOf(window, tokenizer.specialTokens.cls.id); // 0 for BERT-style pairs
+ * ```
+ */
 export function clsIndexOf(window: Encoding, clsId: number): number {
   for (let i = 0; i < window.ids.length; i++) {
     if (window.ids[i] === clsId && window.specialTokensMask[i] === 1) return i;

@@ -50,7 +50,14 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** One STS pair with its gold similarity (0-5 in STS-B). */
+/**
+ * One STS pair with its gold similarity (0-5 in STS-B).
+ *
+ * @example
+ * ```ts
+ * const [{ sentence1, sentence2, score }]: StsPair[] = parseStsCsv(csvText);
+ * ```
+ */
 export interface StsPair {
   readonly sentence1: string;
   readonly sentence2: string;

@@ -2,7 +2,14 @@
 import { BertwebError } from '@bertweb/core';
 import type { SquadQuestion } from './metrics.js';
 
-/** A parsed SQuAD file. */
+/**
+ * A parsed SQuAD file.
+ *
+ * @example
+ * ```ts
+ * const { version, questions }: SquadDataset = parseSquad(text);
+ * ```
+ */
 export interface SquadDataset {
   /** '2.0' when the file says so (`version` "v2.0") or has unanswerable questions, else '1.1'. */
   readonly version: '1.1' | '2.0';

@@ -93,7 +93,14 @@ export function f1V2(prediction: string, gold: string): number {
   return harmonic(same, predicted.length, truth.length);
 }
 
-/** One question of a SQuAD file. */
+/**
+ * One question of a SQuAD file.
+ *
+ * @example
+ * ```ts
+ * const q: SquadQuestion = { id: 'q1', question: 'Who?', context: 'Ann met Bob.', answers: ['Ann'] };
+ * ```
+ */
 export interface SquadQuestion {
   readonly id: string;
   readonly question: string;
@@ -102,13 +109,27 @@ export interface SquadQuestion {
   readonly answers: readonly string[];
 }
 
-/** v1.1 result, with the official key names. */
+/**
+ * v1.1 result, with the official key names.
+ *
+ * @example
+ * ```ts
+ * const { exact_match, f1 }: SquadV1Metrics = evaluateSquadV1(questions, predictions);
+ * ```
+ */
 export interface SquadV1Metrics {
   readonly exact_match: number;
   readonly f1: number;
 }
 
-/** v2.0 result, with the official key names (splits only when the dataset has such questions). */
+/**
+ * v2.0 result, with the official key names (splits only when the dataset has such questions).
+ *
+ * @example
+ * ```ts
+ * const { exact, f1, HasAns_f1, NoAns_f1 }: SquadV2Metrics = evaluateSquadV2(questions, predictions);
+ * ```
+ */
 export interface SquadV2Metrics {
   readonly exact: number;
   readonly f1: number;
