@@ -13,14 +13,15 @@ import { expect, test } from '../support/test.js';
 const fixtures = fileURLToPath(new URL('../../models/fixtures/', import.meta.url));
 const FIXTURE = 'bert-token-cls';
 const ONNX_BYTES = readFileSync(`${fixtures}${FIXTURE}/onnx/model.onnx`).length;
+/** Bytes per second: ~5 s for the 542 KB ONNX file, long enough to watch progress and cancel. */
+const THROTTLE = 110_000;
 
 let server: ModelServer;
 test.beforeAll(async () => {
   const fixtureFile = (name: string) => readFileSync(`${fixtures}${FIXTURE}/${name}`);
   server = await startModelServer({
     root: fixtures,
-    // ~5 s for the 542 KB ONNX file: long enough to watch progress and cancel.
-    throttleBytesPerSec: 110_000,
+    throttleBytesPerSec: THROTTLE,
     files: {
       // A model whose ONNX bytes are garbage: config and tokenizer are fine.
       'corrupt/config.json': fixtureFile('config.json'),
@@ -76,6 +77,8 @@ test('a throttled download shows per-file progress; Cancel leaves nothing half-c
   await expect(panel.locator('[role="alert"][data-code="ABORTED"]')).toBeVisible();
   await expect(panel.locator('.progress-summary')).toHaveText('Cancelled');
 
+  // Give an unaborted download the time it would need to finish, so a late write would show up.
+  await page.waitForTimeout(Math.ceil((ONNX_BYTES / THROTTLE) * 1000) + 1000);
   const afterCancel = await cachedFiles(page, folder);
   expect(afterCancel.map((f) => f.url)).not.toContain(`${folder}onnx/model.onnx`);
   for (const file of afterCancel) {

@@ -59,7 +59,7 @@ export class ModelSlot<K extends AppTask> {
   readonly #cancelButton: HTMLButtonElement;
   #localFiles: Record<string, File> = {};
   #loaded: Loaded<K> | undefined;
-  #loading: Promise<HeadOf<K>> | undefined;
+  #loads = 0;
 
   constructor(
     readonly task: K,
@@ -183,6 +183,8 @@ export class ModelSlot<K extends AppTask> {
       this.metrics.element,
     );
     this.#updateChoiceUi();
+    window.addEventListener('online', () => this.#updateChoiceUi());
+    window.addEventListener('offline', () => this.#updateChoiceUi());
   }
 
   /** The loaded head, when the current selection is loaded. */
@@ -207,7 +209,11 @@ export class ModelSlot<K extends AppTask> {
     this.metrics.clear();
     const started = performance.now();
     const client = ensureClient(this.config.client);
-    const onProgress = (event: ProgressEvent) => this.#progress.onEvent(event);
+    // Only this load's events: a cancelled load's worker may still report for a while.
+    const token = ++this.#loads;
+    const onProgress = (event: ProgressEvent) => {
+      if (token === this.#loads) this.#progress.onEvent(event);
+    };
     const options = {
       backend,
       ...(dtype ? { dtype } : {}),
@@ -227,10 +233,8 @@ export class ModelSlot<K extends AppTask> {
         options,
       );
     };
-    const loading = create();
-    this.#loading = loading;
     try {
-      const head = await loading;
+      const head = await create();
       const ms = performance.now() - started;
       const previous = this.#loaded;
       this.#loaded = { signature, head };
@@ -246,8 +250,6 @@ export class ModelSlot<K extends AppTask> {
       this.element.dataset.state = 'error';
       this.#progress.finish(signal.aborted ? 'Cancelled' : 'Failed');
       throw error;
-    } finally {
-      if (this.#loading === loading) this.#loading = undefined;
     }
   }
 
@@ -371,6 +373,11 @@ export class ModelSlot<K extends AppTask> {
       );
     } else {
       replace(this.#notice, h('p', {}, 'Files stay on this device; nothing is uploaded.'));
+    }
+    if ((choice?.remote || key === CUSTOM) && !navigator.onLine) {
+      this.#notice.append(
+        h('p', { class: 'offline-note' }, 'You are offline: a hub model loads only if it was cached before.'),
+      );
     }
     this.#loadButton.textContent = loaded ? 'Reload model' : 'Load model';
   }

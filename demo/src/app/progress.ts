@@ -21,6 +21,8 @@ export class DownloadProgress {
   readonly #rows = new Map<string, FileRow>();
   /** Events seen in this load (tests and the summary read it). */
   events = 0;
+  /** After `finish`: late events (a cancelled load's worker may still report) are ignored. */
+  #closed = false;
 
   constructor() {
     this.#list = h('ul', { class: 'files' });
@@ -32,6 +34,7 @@ export class DownloadProgress {
   reset(): void {
     this.#rows.clear();
     this.events = 0;
+    this.#closed = false;
     replace(this.#list);
     this.#summary.textContent = '';
     this.element.hidden = true;
@@ -39,12 +42,14 @@ export class DownloadProgress {
 
   /** Shows the outcome line (`ready`, `cancelled`, ...). */
   finish(message: string): void {
+    this.#closed = true;
     this.#summary.textContent = message;
     this.element.dataset.state = 'finished';
   }
 
   /** Handles one event from the worker. */
   onEvent(event: ProgressEvent): void {
+    if (this.#closed) return;
     this.events++;
     this.element.hidden = false;
     this.element.dataset.state = 'loading';
