@@ -38,8 +38,10 @@ export function parseConll(content: string): TaggedSentence[] {
     tags = [];
   };
   content.split(/\r?\n/).forEach((line, index) => {
-    if (line.trim() === '') return flush();
-    if (line.startsWith('-DOCSTART-')) return flush();
+    if (line.trim() === '' || line.startsWith('-DOCSTART-')) {
+      flush();
+      return;
+    }
     const columns = line.includes('\t') ? line.split('\t') : line.trim().split(/\s+/);
     if (columns.length < 2 || columns[0] === '' || columns[columns.length - 1]?.trim() === '') {
       throw new BertwebError(
