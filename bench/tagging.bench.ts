@@ -430,9 +430,12 @@ async function main(): Promise<void> {
   const speedup = Object.fromEntries(
     DTYPES.map((dtype) => {
       const theirs = rows.find((r) => r.dtype === dtype && r.system.startsWith('Transformers.js'));
+      // Median over runs of the per-run ratio: runs are interleaved, so each ratio compares the two
+      // systems under the same load (steadier than a ratio of medians on a shared machine).
       const ratio = (prefix: string): number | null => {
         const ours = rows.find((r) => r.dtype === dtype && r.system.startsWith(prefix));
-        return ours && theirs ? Number((ours.wordsPerSecond.median / theirs.wordsPerSecond.median).toFixed(3)) : null;
+        if (!ours || !theirs) return null;
+        return Number(median(ours.seconds.map((s, i) => (theirs.seconds[i] ?? Number.NaN) / s)).toFixed(3));
       };
       return [
         dtype,
@@ -460,7 +463,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(
-    `\nbertweb vs Transformers.js (median words/s): ${DTYPES.map((d) => `${d} ${speedup[d]?.default ?? '-'}x (maxBatchSize ${SMALL_BATCH}: ${speedup[d]?.smallBatches ?? '-'}x)`).join(', ')}; ` +
+    `\nbertweb vs Transformers.js (median of per-run speedups): ${DTYPES.map((d) => `${d} ${speedup[d]?.default ?? '-'}x (maxBatchSize ${SMALL_BATCH}: ${speedup[d]?.smallBatches ?? '-'}x)`).join(', ')}; ` +
       `${THREADS} WASM thread(s), ${versions.cpus}, load ${versions.load}, Node ${versions.node}, ` +
       `ORT-web ${versions.onnxruntimeWeb}, Transformers.js ${versions.transformersJs}`,
   );
