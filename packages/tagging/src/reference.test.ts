@@ -67,8 +67,7 @@ for (const [fixture, data] of Object.entries(reference.models)) {
       }
     });
 
-    for (const [mode, expected] of Object.entries(cases[0]?.decodings ?? {})) {
-      void expected;
+    for (const mode of Object.keys(cases[0]?.decodings ?? {})) {
       it(`${mode}: same tags, scores and probabilities within ${TOLERANCE}`, async () => {
         let worst = 0;
         for (const c of cases) {
