@@ -4,6 +4,7 @@
  */
 import embedded from 'virtual:bertweb-embedded';
 import catalog from '../../../models/catalog.json';
+import { cardSummary, type ModelCard } from './model-card.js';
 
 /** The four task tabs. */
 export type TabTask = 'ner' | 'qa' | 'similarity' | 'classification';
@@ -76,7 +77,7 @@ export function embeddedChoice(): ModelChoice {
     remote: false,
     note: embedded.placeholder
       ? 'The trained Russian NER model is not in this build yet; a tiny random-weight model shows the pipeline (its entities are meaningless).'
-      : 'Ships with the app: works offline, nothing to download.',
+      : `Ships with the app: works offline, nothing to download. ${cardSummary(embedded.card as ModelCard | null) ?? ''}`.trim(),
   };
 }
 

@@ -2,6 +2,7 @@
 import { CacheManager } from '../app/cache-manager.js';
 import { h } from '../app/dom.js';
 import { formatApproxMB } from '../app/format.js';
+import { cardView, type ModelCard } from '../app/model-card.js';
 import { CATALOG, type CatalogEntry, embedded } from '../app/models.js';
 
 /** The tab panel and a hook to refresh the cache list when the tab is shown. */
@@ -19,10 +20,7 @@ export function modelsTab(): { panel: HTMLElement; onShow: () => void } {
 }
 
 function embeddedCard(): HTMLElement {
-  const card = (embedded.card ?? {}) as Record<string, unknown>;
-  const facts = Object.entries(card)
-    .filter(([, v]) => typeof v === 'string' || typeof v === 'number')
-    .map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, String(v))));
+  const card = embedded.card as ModelCard | null;
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'embedded-heading' },
@@ -38,11 +36,11 @@ function embeddedCard(): HTMLElement {
       : h(
           'p',
           {},
-          'A small Russian NER model (PER, ORG, LOC) ships with the app in ',
+          'A small Russian NER model (PER, ORG, LOC), trained from scratch for this demo, ships with the app in ',
           h('code', {}, embedded.path),
           ': it works offline with no download.',
         ),
-    facts.length > 0 ? h('dl', { class: 'facts' }, ...facts) : null,
+    card ? cardView(card) : null,
     h('p', { class: 'hint' }, `Files: ${embedded.files.join(', ')}`),
   );
 }
