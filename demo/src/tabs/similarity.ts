@@ -148,7 +148,7 @@ function heatmap(texts: readonly string[], vectors: Embeddings): HTMLElement {
           'td',
           {
             class: 'cell',
-            style: `background: hsl(214 60% ${lightness.toFixed(0)}%); color: ${lightness < 60 ? '#fff' : '#111'}`,
+            style: `background: hsl(214 60% ${lightness.toFixed(0)}%); color: ${textOn(214, 0.6, lightness / 100)}`,
             'data-value': value.toFixed(4),
             title: `${i + 1} vs ${j + 1}: ${value.toFixed(3)}`,
           },
@@ -168,4 +168,18 @@ function heatmap(texts: readonly string[], vectors: Embeddings): HTMLElement {
     ),
     h('ol', { class: 'legend' }, ...texts.map((t) => h('li', {}, t))),
   );
+}
+
+/** Black or white text, whichever contrasts more with the HSL background (>= 4.5:1 either way). */
+function textOn(hue: number, saturation: number, lightness: number): string {
+  const a = saturation * Math.min(lightness, 1 - lightness);
+  const channel = (n: number) => {
+    const k = (n + hue / 30) % 12;
+    const c = lightness - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = 0.2126 * channel(0) + 0.7152 * channel(8) + 0.0722 * channel(4);
+  const onWhite = 1.05 / (luminance + 0.05);
+  const onBlack = (luminance + 0.05) / 0.05;
+  return onWhite >= onBlack ? '#fff' : '#111';
 }
