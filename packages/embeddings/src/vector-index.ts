@@ -19,6 +19,8 @@ export interface SearchHit {
 const MAGIC = 0x49565742; // 'BWVI' read as little-endian u32
 const FORMAT_VERSION = 1;
 const HEADER_BYTES = 20;
+/** Whether this platform stores floats little-endian (then bytes are copied, not converted one by one). */
+const LITTLE_ENDIAN = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
 
 /**
  * Exact top-k cosine search over vectors of one dimension. `add` with a known id replaces its vector;
@@ -238,7 +240,8 @@ export class VectorIndex {
     out.set(idBytes, HEADER_BYTES);
     const values = this.#data.subarray(0, count * this.dim);
     const offset = HEADER_BYTES + padded;
-    for (let i = 0; i < values.length; i++) view.setFloat32(offset + i * 4, values[i] as number, true);
+    if (LITTLE_ENDIAN) out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
+    else for (let i = 0; i < values.length; i++) view.setFloat32(offset + i * 4, values[i] as number, true);
     return out;
   }
 
@@ -288,7 +291,12 @@ export class VectorIndex {
     }
     const index = new VectorIndex(dim, { capacity: count });
     const offset = HEADER_BYTES + padded;
-    for (let i = 0; i < count * dim; i++) index.#data[i] = view.getFloat32(offset + i * 4, true);
+    if (LITTLE_ENDIAN) {
+      // Byte copy into the (aligned) Float32Array: the stored format is little-endian float32.
+      new Uint8Array(index.#data.buffer, 0, count * dim * 4).set(u8.subarray(offset, offset + count * dim * 4));
+    } else {
+      for (let i = 0; i < count * dim; i++) index.#data[i] = view.getFloat32(offset + i * 4, true);
+    }
     ids.forEach((id: VectorId, row) => {
       checkId(id);
       index.#ids.push(id);
