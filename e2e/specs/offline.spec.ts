@@ -17,6 +17,31 @@ test('works offline after one visit', async ({ page, context, backend, target },
   test.setTimeout(timeoutFor(backend) + 60_000);
   const panel = await openTab(page, backend, 'ner', '&dtype=fp32');
   if (target === 'preview') {
+    // Installable: a manifest with name, start URL, standalone display and 192/512 px icons that load.
+    const manifest = await page.evaluate(async () => {
+      const link = document.querySelector<HTMLLinkElement>('link[rel="manifest"]');
+      if (!link) return null;
+      const json = (await (await fetch(link.href)).json()) as {
+        name?: string;
+        start_url?: string;
+        display?: string;
+        icons?: { src: string; sizes: string }[];
+      };
+      const icons = await Promise.all(
+        (json.icons ?? []).map(async (icon) => ({
+          sizes: icon.sizes,
+          ok: (await fetch(new URL(icon.src, link.href))).ok,
+        })),
+      );
+      return { name: json.name, start: json.start_url, display: json.display, icons };
+    });
+    expect(manifest, 'a web app manifest is linked').not.toBeNull();
+    expect(manifest?.display).toBe('standalone');
+    expect(manifest?.name).toBeTruthy();
+    expect(manifest?.start).toBeTruthy();
+    for (const size of ['192x192', '512x512']) {
+      expect(manifest?.icons.find((i) => i.sizes === size)?.ok, `icon ${size}`).toBe(true);
+    }
     // The service worker installs (precaching the shell and the 26 MB .wasm) and takes control.
     await expect(page.locator('html')).toHaveAttribute('data-sw-ready', 'true', { timeout: 60_000 });
     await expect
