@@ -99,7 +99,7 @@ async function ensureModel(): Promise<void> {
     if (!existsSync(path.join(checkpointDir, 'pytorch_model.bin'))) {
       const result = spawnSync('/usr/bin/python3', ['-c', PYTHON_CHECKPOINT], {
         env: { ...process.env, ROOT: root, OUT: checkpointDir },
-        stdio: 'inherit',
+        stdio: ['ignore', 2, 2], // progress to stderr: stdout is the JSON summary
       });
       if (result.status !== 0) throw new Error('python checkpoint generation failed');
     }
@@ -279,7 +279,9 @@ async function main(): Promise<void> {
   const ratio = (dtype: string, other: string) => {
     const ours = rows.find((r) => r.dtype === dtype && r.system.startsWith('bertweb'));
     const theirs = rows.find((r) => r.dtype === dtype && r.system.startsWith(other));
-    return ours && theirs ? ours.questionsPerSecond.median / theirs.questionsPerSecond.median : null;
+    // Median of per-run ratios: runs are interleaved, so run r of both systems saw similar machine load.
+    if (!ours || !theirs) return null;
+    return median(ours.seconds.map((s, r) => (theirs.seconds[r] as number) / s));
   };
   const ratios = Object.fromEntries(
     DTYPES.map((d) => [
