@@ -8,8 +8,10 @@ import type { Activity } from './activity.js';
 import { backendReportView } from './backend-report.js';
 import { type AppClient, type AppTask, ensureClient } from './client.js';
 import { field, h, replace } from './dom.js';
-import { formatApproxMB, formatMs } from './format.js';
+import { formatMs } from './format.js';
+import { droppedFiles, isCheckpoint } from './local-files.js';
 import { Metrics } from './metrics.js';
+import { modelNotice } from './model-notice.js';
 import { choicesFor, defaultChoiceKey, type ModelChoice, type TabTask } from './models.js';
 import { DownloadProgress } from './progress.js';
 import type { AppSettings } from './settings.js';
@@ -334,83 +336,10 @@ export class ModelSlot<K extends AppTask> {
     this.#customField.hidden = key !== CUSTOM;
     this.#localField.hidden = key !== LOCAL;
     const choice = this.#choices.find((c) => c.key === key);
-    const loaded = this.head !== undefined;
     this.#notice.dataset.kind = choice?.remote ? 'download' : 'local';
-    if (choice?.entry) {
-      const e = choice.entry;
-      const dtypeSize = formatApproxMB(e.sizesMB[(this.#dtype.value || 'q8') as Dtype]);
-      replace(
-        this.#notice,
-        h(
-          'p',
-          {},
-          e.needsConversion ? h('strong', {}, 'Needs conversion: ') : h('strong', {}, 'Needs a download: '),
-          e.needsConversion
-            ? `this hub repo has no ONNX files. Convert it with @bertweb/convert${e.onnxAlternative ? ` or pick the ONNX copy ${e.onnxAlternative}` : ''}.`
-            : `about ${dtypeSize} from huggingface.co on first use (sizes approximate), then cached in this browser.`,
-        ),
-        h(
-          'p',
-          { class: 'hint' },
-          `${e.languages.join(', ')} · ${e.license ?? 'license not stated'} · `,
-          h('a', { href: e.source, target: '_blank', rel: 'noopener' }, 'model card'),
-          ` · ${e.notes}`,
-        ),
-      );
-    } else if (choice?.note) {
-      replace(this.#notice, h('p', {}, choice.note));
-    } else if (key === CUSTOM) {
-      replace(this.#notice, h('p', {}, 'Hub models download on first use and are cached in this browser.'));
-    } else if (isCheckpoint(Object.keys(this.#localFiles))) {
-      replace(
-        this.#notice,
-        h(
-          'p',
-          {},
-          h('strong', {}, 'Checkpoint: '),
-          'these files will be converted to ONNX in this page (@bertweb/convert) and then loaded. Nothing is uploaded.',
-        ),
-      );
-    } else {
-      replace(this.#notice, h('p', {}, 'Files stay on this device; nothing is uploaded.'));
-    }
-    if ((choice?.remote || key === CUSTOM) && !navigator.onLine) {
-      this.#notice.append(
-        h('p', { class: 'offline-note' }, 'You are offline: a hub model loads only if it was cached before.'),
-      );
-    }
-    this.#loadButton.textContent = loaded ? 'Reload model' : 'Load model';
+    const source =
+      choice ?? (key === CUSTOM ? 'custom' : isCheckpoint(Object.keys(this.#localFiles)) ? 'checkpoint' : 'local');
+    replace(this.#notice, ...modelNotice(source, (this.#dtype.value || 'q8') as Dtype, navigator.onLine));
+    this.#loadButton.textContent = this.head !== undefined ? 'Reload model' : 'Load model';
   }
-}
-
-/** Files of a drop, folders walked recursively (names keep their folder path). */
-async function droppedFiles(data: DataTransfer | null): Promise<File[]> {
-  if (!data) return [];
-  const entries = [...data.items]
-    .map((item) => item.webkitGetAsEntry?.())
-    .filter((entry): entry is FileSystemEntry => !!entry);
-  if (entries.length === 0) return [...data.files];
-  const files: File[] = [];
-  const walk = async (entry: FileSystemEntry, prefix: string): Promise<void> => {
-    if (entry.isFile) {
-      const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
-      files.push(new File([file], `${prefix}${file.name}`, { type: file.type }));
-      return;
-    }
-    const reader = (entry as FileSystemDirectoryEntry).createReader();
-    for (;;) {
-      const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
-      if (batch.length === 0) break;
-      for (const child of batch) await walk(child, `${prefix}${entry.name}/`);
-    }
-  };
-  for (const entry of entries) await walk(entry, '');
-  return files;
-}
-
-/** Checkpoint files and no ONNX graph: the files need converting first. */
-export function isCheckpoint(names: readonly string[]): boolean {
-  const hasOnnx = names.some((n) => /(^|\/)onnx\/[^/]+\.onnx$/.test(n) || n.endsWith('.onnx'));
-  const hasWeights = names.some((n) => /(pytorch_model\.bin|\.safetensors|\.tar\.gz|\.tgz|\.tar|\.pt|\.pth)$/.test(n));
-  return hasWeights && !hasOnnx;
 }
