@@ -47,7 +47,11 @@ export interface TaggerOptions extends LoadModelOptions {
   readonly maxLength?: number;
   /** Subtokens repeated between consecutive windows; default min(128, a quarter of the window). */
   readonly windowOverlap?: number;
-  /** Windows per inference call; bounds memory for long texts. Default 64. */
+  /**
+   * Windows per inference call; bounds memory for long texts. Default 256: the micro-batcher sorts the
+   * windows of one call by length, so larger calls pad less (1,000 factRuEval sentences: 86% padding in
+   * calls of 64 windows, 21% in calls of 256, 5% in one call).
+   */
   readonly windowBatch?: number;
 }
 
@@ -113,7 +117,7 @@ export interface TaggerEncoding {
 }
 
 const DEFAULT_MAX_PIECES = 15;
-const DEFAULT_WINDOW_BATCH = 64;
+const DEFAULT_WINDOW_BATCH = 256;
 const DEFAULT_OVERLAP = 128;
 
 /**
