@@ -123,7 +123,7 @@ export class CacheManager {
           {},
           h('th', { scope: 'col' }, 'Model'),
           h('th', { scope: 'col' }, 'Files'),
-          h('th', { scope: 'col' }, 'Size'),
+          h('th', { scope: 'col', class: 'num' }, 'Size'),
           h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')),
         ),
       ),

@@ -73,7 +73,12 @@ export function cardView(card: ModelCard): HTMLElement {
           h(
             'thead',
             {},
-            h('tr', {}, ...['Type', 'Precision', 'Recall', 'F1', 'Support'].map((t) => h('th', { scope: 'col' }, t))),
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, 'Type'),
+              ...['Precision', 'Recall', 'F1', 'Support'].map((t) => h('th', { scope: 'col', class: 'num' }, t)),
+            ),
           ),
           h(
             'tbody',

@@ -136,8 +136,8 @@ function renderEntities(text: string, entities: readonly Entity[], words: readon
         {},
         h('th', { scope: 'col' }, 'Text'),
         h('th', { scope: 'col' }, 'Label'),
-        h('th', { scope: 'col' }, 'Start–end'),
-        h('th', { scope: 'col' }, 'Score'),
+        h('th', { scope: 'col', class: 'num' }, 'Start–end'),
+        h('th', { scope: 'col', class: 'num' }, 'Score'),
       ),
     ),
     h(
