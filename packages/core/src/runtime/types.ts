@@ -71,7 +71,7 @@ export interface LoadModelOptions extends SourceOptions {
   readonly dtype?: Dtype;
   /** Max tokens (padded batch size x sequence length) per session run, default 16384. */
   readonly maxBatchTokens?: number;
-  /** Max sequences per session run, default 32. */
+  /** Max sequences per session run, default 8 on WASM and 32 on WebGPU. */
   readonly maxBatchSize?: number;
   /** WASM threads (default: min(4, hardwareConcurrency) when crossOriginIsolated, else 1). */
   readonly numThreads?: number;
