@@ -17,6 +17,8 @@ export interface RuntimeSettings {
   readonly logLevel?: 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
 }
 
+const NODE_ENTRY = 'onnxruntime-web';
+
 let settings: RuntimeSettings = {};
 let ortPromise: Promise<Ort> | undefined;
 
@@ -63,11 +65,15 @@ export function wasmThreads(): number {
  * ```
  */
 export function loadOrt(): Promise<Ort> {
-  ortPromise ??= (isNodeRuntime() ? import('onnxruntime-web') : import('onnxruntime-web/webgpu')).then((mod) => {
-    const ort = ((mod as { default?: Ort }).default ?? mod) as Ort;
-    applySettings(ort);
-    return ort;
-  });
+  // The Node entry is named through a variable so bundlers leave it out of browser builds (it would
+  // ship a second 28 MB wasm); in Node the bare specifier resolves to ORT-web's node build.
+  ortPromise ??= (isNodeRuntime() ? import(/* @vite-ignore */ NODE_ENTRY) : import('onnxruntime-web/webgpu')).then(
+    (mod) => {
+      const ort = ((mod as { default?: Ort }).default ?? mod) as Ort;
+      applySettings(ort);
+      return ort;
+    },
+  );
   return ortPromise;
 }
 
