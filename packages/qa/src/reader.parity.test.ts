@@ -88,12 +88,13 @@ for (const name of ['bert-qa', 'distilbert-qa']) {
       }
     });
 
-    it('start/end logits are within 1e-4 of PyTorch', async () => {
+    // The logit references are SQuAD paragraphs: without ../shared/data (announced above) there is nothing to run.
+    it.skipIf(!haveSquad)('start/end logits are within 1e-4 of PyTorch', async () => {
       const ids = Object.keys(ref.logits);
       expect(ids.length).toBeGreaterThanOrEqual(2);
       let worst = 0;
       for (const id of ids) {
-        const c = cases.find((x) => x.id === id) ?? qaCases().find((x) => x.id === id);
+        const c = cases.find((x) => x.id === id);
         if (!c) throw new Error(`no case ${id}`);
         const expected = ref.logits[id] as RefModel['logits'][string];
         const [window] = buildWindows(model.tokenizer, c.question, c.context, reference.settings);

@@ -45,7 +45,7 @@ export class EchoHead {
   crash(): void {
     setTimeout(() => {
       throw new Error('boom from the worker');
-    }, 0);
+    }, 50);
   }
 
   async dispose(): Promise<void> {
