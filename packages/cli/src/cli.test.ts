@@ -59,4 +59,10 @@ describe('bertweb bin', () => {
     expect(failed.status).toBe(2);
     expect(JSON.parse(failed.stderr.trim())).toMatchObject({ error: { code: 'INPUT_INVALID' } });
   });
+
+  it('is linked at the repository root, so `pnpm exec bertweb` works after install (README)', () => {
+    const rootBin = fileURLToPath(new URL('../../../node_modules/.bin/bertweb', import.meta.url));
+    const help = execFileSync(rootBin, ['--help'], { encoding: 'utf8' });
+    expect(help).toContain('Commands:');
+  });
 });
