@@ -183,3 +183,39 @@ export function quantizeBlocks(
 export function bytesOf(array: ArrayBufferView): Uint8Array {
   return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 }
+
+/**
+ * Rows of `(W - dequantized W) @ mean` for block-quantized rows ([rows, k], MatMulNBits layout): the
+ * systematic part of the quantization error for inputs whose mean is `mean`. Adding it to the bias removes
+ * that part (bias correction, as in Nagel et al. 2019, "Data-Free Quantization").
+ */
+export function blockErrorTimesMean(
+  matrix: Float32Array,
+  quantized: { packed: Uint8Array; scales: Float32Array },
+  rows: number,
+  k: number,
+  blockSize: number,
+  bits: 4 | 8,
+  mean: ArrayLike<number>,
+): Float32Array {
+  const blocks = Math.ceil(k / blockSize);
+  const blob = (blockSize * bits) / 8;
+  const zp = 1 << (bits - 1);
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let b = 0; b < blocks; b++) {
+      const scale = quantized.scales[r * blocks + b] as number;
+      const base = (r * blocks + b) * blob;
+      const n = Math.min(blockSize, k - b * blockSize);
+      for (let i = 0; i < n; i++) {
+        const byte = quantized.packed[base + (bits === 8 ? i : i >> 1)] as number;
+        const code = bits === 8 ? byte : i & 1 ? byte >> 4 : byte & 15;
+        const col = b * blockSize + i;
+        sum += ((matrix[r * k + col] as number) - (code - zp) * scale) * (mean[col] as number);
+      }
+    }
+    out[r] = sum;
+  }
+  return out;
+}

@@ -46,10 +46,13 @@ export function matMulNBits(
   k: number,
   bits: 4 | 8,
   accuracyLevel: number,
+  quantized: () => Promise<{ packed: Uint8Array; scales: Float32Array }> = shared(
+    async () => quantizeBlocks(await rows(), n, k, BLOCK_SIZE, bits),
+    2,
+  ),
 ): string {
   const blocks = Math.ceil(k / BLOCK_SIZE);
   const blob = (BLOCK_SIZE * bits) / 8;
-  const quantized = shared(async () => quantizeBlocks(await rows(), n, k, BLOCK_SIZE, bits), 2);
   const b = g.initializer(
     `${name}.weight_q${bits}`,
     DataType.UINT8,
