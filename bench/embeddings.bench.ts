@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configureRuntime, type Encoding, loadModel, loadOrt } from '@bertweb/core';
 import { createEmbedder, parseStsCsv } from '@bertweb/embeddings';
+import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -40,7 +41,7 @@ const { values: flags } = parseArgs({
     models: { type: 'string', default: 'tiny,base' },
     dtypes: { type: 'string', default: 'fp32,q8' },
     'tiny-sentences': { type: 'string', default: '128' },
-    'base-sentences': { type: 'string', default: '32' },
+    'base-sentences': { type: 'string', default: '128' },
     runs: { type: 'string', default: '3' },
     threads: { type: 'string', default: '1' },
   },
@@ -186,7 +187,7 @@ function writeTokenizerFiles(dir: string): void {
 async function ensureModel(shape: Shape): Promise<string> {
   const modelDir = path.join(tmp, shape.name);
   const checkpointDir = path.join(tmp, `${shape.name}-checkpoint`);
-  if (!['onnx/model.onnx', 'onnx/model_quantized.onnx'].every((f) => existsSync(path.join(modelDir, f)))) {
+  if (!isCurrentModel(modelDir, ['onnx/model.onnx', 'onnx/model_quantized.onnx'])) {
     mkdirSync(checkpointDir, { recursive: true });
     if (!existsSync(path.join(checkpointDir, 'pytorch_model.bin'))) {
       const result = spawnSync('/usr/bin/python3', ['-c', PYTHON_CHECKPOINT(shape)], {
@@ -204,6 +205,7 @@ async function ensureModel(shape: Shape): Promise<string> {
       task: 'feature-extraction',
       overwrite: true,
     });
+    markCurrentModel(modelDir);
     console.error(
       `${shape.name}: converted in ${(result.ms / 1000).toFixed(1)} s: ${result.files.map((f) => `${f.name} ${(f.bytes / 1e6).toFixed(1)} MB`).join(', ')}`,
     );

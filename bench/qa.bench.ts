@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configureRuntime, type Encoding, loadModel, loadOrt } from '@bertweb/core';
 import { buildWindows, createReader, parseSquad, type SquadQuestion } from '@bertweb/qa';
+import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -94,7 +95,7 @@ function writeTokenizerFiles(dir: string): void {
 }
 
 async function ensureModel(): Promise<void> {
-  if (!['onnx/model.onnx', 'onnx/model_quantized.onnx'].every((f) => existsSync(path.join(modelDir, f)))) {
+  if (!isCurrentModel(modelDir, ['onnx/model.onnx', 'onnx/model_quantized.onnx'])) {
     mkdirSync(checkpointDir, { recursive: true });
     if (!existsSync(path.join(checkpointDir, 'pytorch_model.bin'))) {
       const result = spawnSync('/usr/bin/python3', ['-c', PYTHON_CHECKPOINT], {
@@ -112,6 +113,7 @@ async function ensureModel(): Promise<void> {
       task: 'question-answering',
       overwrite: true,
     });
+    markCurrentModel(modelDir);
     console.error(`converted in ${(result.ms / 1000).toFixed(1)} s`);
   }
   writeTokenizerFiles(modelDir);

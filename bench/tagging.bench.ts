@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configureRuntime, type Encoding, loadOrt } from '@bertweb/core';
 import { createTagger } from '@bertweb/tagging';
+import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -226,10 +227,15 @@ print("checkpoint written", sum(p.numel() for p in model.parameters()), "paramet
 `;
 
 async function ensureModel(): Promise<void> {
-  const done = ['onnx/model.onnx', 'onnx/model_quantized.onnx', 'tokenizer.json', 'tokenizer_config.json'].every((f) =>
-    existsSync(path.join(modelDir, f)),
-  );
-  if (done) return;
+  if (
+    isCurrentModel(modelDir, [
+      'onnx/model.onnx',
+      'onnx/model_quantized.onnx',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ])
+  )
+    return;
   mkdirSync(checkpointDir, { recursive: true });
   const vocab = buildVocab();
   if (!existsSync(path.join(checkpointDir, 'pytorch_model.bin'))) {
@@ -266,6 +272,7 @@ async function ensureModel(): Promise<void> {
     task: 'token-classification',
     overwrite: true,
   });
+  markCurrentModel(modelDir);
   console.error(
     `converted in ${(result.ms / 1000).toFixed(1)} s: ${result.files.map((f) => `${f.name} ${(f.bytes / 1e6).toFixed(1)} MB`).join(', ')}`,
   );

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BertwebError } from '../errors.js';
 import type { ModelFiles } from '../sources/types.js';
@@ -27,6 +28,14 @@ const vocab = syntheticVocabLines();
 const vocabTxt = `${vocab.join('\n')}\n`;
 
 describe('loadTokenizer', () => {
+  it('takes a model source as well as resolved files: a folder path, or in-memory { files }', async () => {
+    const fromPath = await loadTokenizer(fileURLToPath(new URL('../../../../models/ner-ru-tiny', import.meta.url)));
+    expect(fromPath.encode('Москва').ids.length).toBeGreaterThan(2);
+    const fromMap = await loadTokenizer({ files: { 'vocab.txt': new TextEncoder().encode(vocabTxt) } });
+    expect(fromMap.encode('Hello').tokens[0]).toBe('[CLS]');
+    await expect(loadTokenizer('/nonexistent/model')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+  });
+
   it('prefers tokenizer.json (with tokenizer_config.json)', async () => {
     const files = folder({
       'tokenizer.json': JSON.stringify(bertTokenizerJson(vocab)),

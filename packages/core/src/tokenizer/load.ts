@@ -4,7 +4,8 @@
  */
 
 import { BertwebError, throwIfAborted } from '../errors.js';
-import type { ModelFiles } from '../sources/types.js';
+import { resolveSource } from '../sources/resolve.js';
+import type { ModelFiles, ModelSource, SourceOptions } from '../sources/types.js';
 import {
   parseTruncation,
   type TokenizerLoadOptions,
@@ -82,21 +83,23 @@ export function tokenizerFromVocab(
 
 /**
  * The tokenizer of a model folder: `tokenizer.json` when present (with tokenizer_config.json), else
- * `vocab.txt` with tokenizer_config.json and special_tokens_map.json.
+ * `vocab.txt` with tokenizer_config.json and special_tokens_map.json. `files` is resolved model files or
+ * any model source (`'./models/ner'`, a hub id, a URL, `{ files }`), resolved with `sourceOptions`.
  *
  * @throws BertwebError `MODEL_NOT_FOUND` when the folder has neither tokenizer.json nor vocab.txt;
  *   `TOKENIZER_MISMATCH` as {@link tokenizerFromJson} / {@link tokenizerFromVocab}.
  * @example
  * ```ts
- * const tok = await loadTokenizer(files);
+ * const tok = await loadTokenizer('DeepPavlov/rubert-base-cased');
  * const enc = tok.encode('Hello world');
  * ```
  */
 export async function loadTokenizer(
-  files: ModelFiles,
-  options: TokenizerLoadOptions & { readonly signal?: AbortSignal } = {},
+  source: ModelFiles | ModelSource,
+  options: TokenizerLoadOptions & { readonly signal?: AbortSignal; readonly sourceOptions?: SourceOptions } = {},
 ): Promise<Tokenizer> {
   const { signal } = options;
+  const files = isModelFiles(source) ? source : resolveSource(source, options.sourceOptions);
   const opt = signal ? { signal } : {};
   const optional = async (name: string): Promise<unknown> =>
     (await files.exists(name, opt)) ? await files.json(name, opt) : undefined;
@@ -116,4 +119,8 @@ export async function loadTokenizer(
     return tokenizerFromVocab(vocab, asObject(config), asObject(map));
   }
   throw new BertwebError('MODEL_NOT_FOUND', `${files.id} has no tokenizer.json or vocab.txt`, { model: files.id });
+}
+
+function isModelFiles(value: ModelFiles | ModelSource): value is ModelFiles {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<ModelFiles>).exists === 'function';
 }
