@@ -12,7 +12,7 @@ const targets = {
 } as const;
 
 /** Specs whose subject is a backend: parity and every tab end to end. */
-const BACKEND_SPECS = /(parity|ner|qa|similarity|classification)\.spec\.ts$/;
+const BACKEND_SPECS = /(parity|ner|qa|similarity|classification|convert-parity)\.spec\.ts$/;
 
 const projects: Project<PlaywrightTestOptions & E2eOptions, PlaywrightWorkerOptions & E2eOptions>[] = [];
 for (const [target, url] of Object.entries(targets)) {

@@ -58,3 +58,69 @@ export function compareCase(
   const maxDiff = Math.max(0, ...Object.values(perOutput));
   return { maxDiff, perOutput, problems };
 }
+
+function cosine(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  let dot = 0;
+  let nx = 0;
+  let ny = 0;
+  for (let i = 0; i < x.length; i++) {
+    dot += (x[i] as number) * (y[i] as number);
+    nx += (x[i] as number) ** 2;
+    ny += (y[i] as number) ** 2;
+  }
+  return dot / Math.sqrt(nx * ny);
+}
+
+/**
+ * The quantized variants' bounds (issue 4): the lowest cosine per output of vectors mean-pooled over the
+ * unpadded positions (or of the rows of pooled outputs), and the share of positions whose token-logit
+ * argmax agrees (`logits` with a sequence axis only).
+ */
+export function agreementWith(
+  reference: ReferenceCase,
+  rows: readonly Readonly<Record<string, RowOutput>>[],
+): { minCosine: Record<string, number>; argmaxAgreement?: number } {
+  const minCosine: Record<string, number> = {};
+  let agree = 0;
+  let positions = 0;
+  const padded = reference.inputs.input_ids[0]?.length ?? 0;
+  for (const [name, ref] of Object.entries(reference.outputs)) {
+    // [b, s, d]: vectors per token, mean-pooled; [b, s] (span logits): one vector of the unpadded
+    // positions per row; [b, d]: the row.
+    const hasSequence = ref.dims.length >= 2 && ref.dims[1] === padded && name !== 'pooler_output';
+    const perToken = hasSequence && ref.dims.length >= 3;
+    const rowSize = ref.dims.slice(1).reduce((a, b) => a * b, 1);
+    let min = 1;
+    reference.inputs.input_ids.forEach((_, r) => {
+      const out = rows[r]?.[name];
+      const unpadded = (reference.inputs.attention_mask[r] ?? []).filter((m) => m === 1).length;
+      const length = perToken ? unpadded : 1;
+      const width = perToken ? ref.dims.slice(2).reduce((a, b) => a * b, 1) : hasSequence ? unpadded : rowSize;
+      if (!out || out.data.length !== length * width) {
+        min = Number.NaN;
+        return;
+      }
+      const want = new Float64Array(width);
+      const got = new Float64Array(width);
+      for (let t = 0; t < length; t++) {
+        let bestWant = 0;
+        let bestGot = 0;
+        for (let d = 0; d < width; d++) {
+          const w = ref.data[r * rowSize + t * width + d] as number;
+          const g = out.data[t * width + d] as number;
+          want[d] = (want[d] as number) + w;
+          got[d] = (got[d] as number) + g;
+          if (w > (ref.data[r * rowSize + t * width + bestWant] as number)) bestWant = d;
+          if (g > (out.data[t * width + bestGot] as number)) bestGot = d;
+        }
+        if (perToken && name === 'logits') {
+          positions++;
+          if (bestWant === bestGot) agree++;
+        }
+      }
+      min = Math.min(min, cosine(want, got));
+    });
+    minCosine[name] = min;
+  }
+  return positions > 0 ? { minCosine, argmaxAgreement: agree / positions } : { minCosine };
+}

@@ -175,7 +175,9 @@ export function gatherQ4Rows(
   const blockShape = g.node('Concat', [rank, g.int64([blocks, BLOCK_SIZE])], { axis: 0 });
   const codes = g.node('Reshape', [pairs, blockShape]);
   const centered = g.node('Sub', [codes, g.float32([8])]);
-  const gatheredScales = g.node('Cast', [g.node('Gather', [scales, ids], { axis: 0 })], { to: DataType.FLOAT });
+  // Cast before the Gather: ORT folds the Cast of an initializer at load time, so no fp16 tensor reaches
+  // the device (WebGPU adapters without shader-f16 cannot Gather fp16: "Program Gather requires f16").
+  const gatheredScales = g.node('Gather', [g.node('Cast', [scales], { to: DataType.FLOAT }), ids], { axis: 0 });
   const rowScales = g.node('Unsqueeze', [gatheredScales, last]);
   const outShape = g.node('Concat', [rank, g.int64([width])], { axis: 0 });
   return g.node('Reshape', [g.node('Mul', [centered, rowScales]), outShape]);

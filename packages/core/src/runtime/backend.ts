@@ -124,6 +124,26 @@ export function dtypeCandidates(backend: Backend, gpu: WebGpuProbe, requested?: 
 }
 
 /**
+ * Throws when `backend` cannot run `dtype` on this device: fp16 graphs on WebGPU need the adapter feature
+ * `shader-f16` (without it ORT fails at the first run, "Program Gather requires f16").
+ *
+ * @throws BertwebError `BACKEND_UNAVAILABLE` (under `backend: 'auto'` the loader then falls back to WASM).
+ * @example
+ * ```ts
+ * assertDtypeRuns('webgpu', 'fp16', await probeWebGpu());
+ * ```
+ */
+export function assertDtypeRuns(backend: Backend, dtype: Dtype, gpu: WebGpuProbe): void {
+  if (backend === 'webgpu' && dtype === 'fp16' && !gpu.shaderF16) {
+    throw new BertwebError(
+      'BACKEND_UNAVAILABLE',
+      'fp16 models on WebGPU need the adapter feature shader-f16, which this adapter lacks: use fp32 or q4 on WebGPU, or WASM',
+      { backend, dtype, shaderF16: false },
+    );
+  }
+}
+
+/**
  * Assembles the report shown to users: chosen backend, dtype, file, and every reason.
  *
  * @example

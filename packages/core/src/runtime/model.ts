@@ -5,6 +5,7 @@ import type { ModelFiles, ModelSource } from '../sources/types.js';
 import { loadTokenizer } from '../tokenizer/index.js';
 import type { Encoding, Tokenizer } from '../tokenizer/types.js';
 import {
+  assertDtypeRuns,
   chooseBackend,
   DTYPE_FILES,
   dtypeCandidates,
@@ -70,6 +71,10 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
   checkGraph(info, tokenizer, graph, DTYPE_FILES[dtype]);
 
   let backend: Backend = choice.backend;
+  if (backend === 'webgpu' && dtype === 'fp16' && !gpu.shaderF16) {
+    backend = 'wasm';
+    reasons.push(`auto: ${DTYPE_FILES[dtype]} needs shader-f16 on WebGPU, which this adapter lacks; using WASM`);
+  }
   const unsupported = [...graph.opTypes].filter((op) => WEBGPU_UNSUPPORTED_OPS.has(op));
   if (backend === 'webgpu' && unsupported.length > 0) {
     if (options.backend === 'webgpu') {
@@ -116,6 +121,8 @@ async function readVariant(
       reasons.push(`${file} not found`);
       continue;
     }
+    // Fail before downloading when WebGPU was asked for explicitly (under auto, fp16 goes to WASM below).
+    if (options.backend === 'webgpu') assertDtypeRuns(backend, dtype, gpu);
     const bytes = await files.bytes(file, {
       signal: options.signal,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
