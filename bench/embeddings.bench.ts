@@ -11,7 +11,7 @@
  *     bertweb's encodings in length-sorted batches of 32 (ceilings; no tokenization, no result objects).
  *
  *   node --conditions=source --import tsx bench/embeddings.bench.ts [--models tiny,base] [--dtypes fp32,q8]
- *        [--tiny-sentences 128] [--base-sentences 32] [--runs 3] [--threads 1]
+ *        [--tiny-sentences 128] [--base-sentences 128] [--runs 3] [--threads 1]
  *
  * Models are generated once into bench/.tmp/embeddings/ (git-ignored): /usr/bin/python3 writes a random
  * checkpoint with models/scripts/bertlib.py (std 0.04), @bertweb/convert writes onnx/model.onnx (fp32) and
