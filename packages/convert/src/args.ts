@@ -4,6 +4,16 @@ import type { NodeConvertOptions } from './node.js';
 import type { OnnxDtype, Q8Mode } from './onnx/bert-graph.js';
 import { ALL_DTYPES } from './pipeline.js';
 
+/**
+ * Flags of `bertweb convert` that take no value (exported as `CONVERT_BOOLEAN_FLAGS`).
+ *
+ * @example
+ * ```ts
+ * parseArgs({ args, strict: false, boolean: [...CONVERT_BOOLEAN_FLAGS] });
+ * ```
+ */
+export const BOOLEAN_FLAGS: readonly string[] = ['overwrite', 'allow-extra-tensors', 'float-embeddings'];
+
 /** Usage text of `bertweb convert`. */
 export const CONVERT_USAGE = `bertweb convert --from CHECKPOINT [--base M0] --out M [--dtype fp32,fp16,q8,q4] [--task auto|...]
 
@@ -17,6 +27,8 @@ export const CONVERT_USAGE = `bertweb convert --from CHECKPOINT [--base M0] --ou
   --q8-mode MODE      dynamic (default: DynamicQuantizeLinear + MatMulInteger), nbits (8-bit MatMulNBits)
                       or dequantize (int8 weights + DequantizeLinear)
   --allow-extra-tensors  drop tensors the graph does not use instead of failing
+  --float-embeddings  keep the word embeddings in float in q8/q4 (more accurate, larger: by default they
+                      are int8 / 4-bit, most of a multilingual model's size)
   --overwrite         replace an existing output folder`;
 
 /**
@@ -40,7 +52,7 @@ export function parseConvertArgs(argv: readonly string[]): NodeConvertOptions {
     if (!arg.startsWith('--')) fail(`unexpected argument ${arg}`);
     const eq = arg.indexOf('=');
     const key = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (key === 'overwrite' || key === 'allow-extra-tensors') {
+    if (BOOLEAN_FLAGS.includes(key)) {
       flags.add(key);
       continue;
     }
@@ -80,5 +92,6 @@ export function parseConvertArgs(argv: readonly string[]): NodeConvertOptions {
     ...(q8Mode !== undefined ? { q8Mode: q8Mode as Q8Mode } : {}),
     ...(flags.has('overwrite') ? { overwrite: true } : {}),
     ...(flags.has('allow-extra-tensors') ? { allowExtraTensors: true } : {}),
+    ...(flags.has('float-embeddings') ? { quantizeEmbeddings: false } : {}),
   };
 }

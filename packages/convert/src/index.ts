@@ -3,7 +3,7 @@
  * TypeScript, without Python. `convert` works on files in Node; `convertFiles` runs the same pipeline on
  * in-memory files (browser drag and drop, workers).
  */
-export { CONVERT_USAGE, parseConvertArgs } from './args.js';
+export { BOOLEAN_FLAGS as CONVERT_BOOLEAN_FLAGS, CONVERT_USAGE, parseConvertArgs } from './args.js';
 export { type ConvertFilesOptions, convertFiles, unpackArchive } from './convert-files.js';
 export type { BaseModelFiles, FileContent } from './io/file-set.js';
 export { type ConvertTask, type EncoderConfig, type ModelFamily, parseTask } from './model/config.js';

@@ -1,14 +1,12 @@
 /** `bertweb convert`: PyTorch / DeepPavlov checkpoints -> ONNX model folder (see @bertweb/convert). */
-import { CONVERT_USAGE, convert, parseConvertArgs } from '@bertweb/convert';
+import { CONVERT_BOOLEAN_FLAGS, CONVERT_USAGE, convert, parseConvertArgs } from '@bertweb/convert';
 import type { Command } from '../command.js';
-
-const BOOLEAN_FLAGS = ['overwrite', 'allow-extra-tensors'];
 
 export const convertCommand: Command = {
   name: 'convert',
   summary: 'PyTorch / safetensors / DeepPavlov checkpoint -> ONNX folder (fp32, fp16, q8, q4), no Python',
   usage: CONVERT_USAGE,
-  booleanFlags: BOOLEAN_FLAGS,
+  booleanFlags: CONVERT_BOOLEAN_FLAGS,
   async run(args, io) {
     // @bertweb/convert owns its flag grammar; hand it the flags back in argv form.
     const argv: string[] = [...args.positionals];

@@ -189,6 +189,8 @@ describe('parseConvertArgs', () => {
       overwrite: true,
     });
     expect(parseConvertArgs(['--from', 'a', '--out', 'b']).dtypes).toEqual(['fp32', 'fp16', 'q8', 'q4']);
+    expect(parseConvertArgs(['--from', 'a', '--out', 'b', '--float-embeddings']).quantizeEmbeddings).toBe(false);
+    expect(parseConvertArgs(['--from', 'a', '--out', 'b'])).not.toHaveProperty('quantizeEmbeddings');
   });
 
   it('rejects bad arguments with the usage text', () => {
