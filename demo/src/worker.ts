@@ -5,25 +5,19 @@
  */
 import { serve } from '@bertweb/core';
 import type { defaultTasks } from 'bertweb';
-import { rememberingFetch } from './worker/missing-files.js';
 
 type Tasks = typeof defaultTasks;
-
-/** Adds the offline-aware fetch (see worker/missing-files.ts) to a factory's options. */
-function withFetch<O extends object>(options: O | undefined): O & { fetch: typeof fetch } {
-  return { ...(options ?? ({} as O)), fetch: rememberingFetch() };
-}
 
 /** Same factories as `bertweb`'s `defaultTasks`, loaded lazily. */
 export const appTasks = {
   tagger: async (source: Parameters<Tasks['tagger']>[0], options?: Parameters<Tasks['tagger']>[1]) =>
-    (await import('@bertweb/tagging')).createTagger(source, withFetch(options)),
+    (await import('@bertweb/tagging')).createTagger(source, options),
   reader: async (source: Parameters<Tasks['reader']>[0], options?: Parameters<Tasks['reader']>[1]) =>
-    (await import('@bertweb/qa')).createReader(source, withFetch(options)),
+    (await import('@bertweb/qa')).createReader(source, options),
   embedder: async (source: Parameters<Tasks['embedder']>[0], options?: Parameters<Tasks['embedder']>[1]) =>
-    (await import('@bertweb/embeddings')).createEmbedder(source, withFetch(options)),
+    (await import('@bertweb/embeddings')).createEmbedder(source, options),
   classifier: async (source: Parameters<Tasks['classifier']>[0], options?: Parameters<Tasks['classifier']>[1]) =>
-    (await import('@bertweb/classify')).createClassifier(source, withFetch(options)),
+    (await import('@bertweb/classify')).createClassifier(source, options),
   /** In-page conversion of dropped checkpoints (@bertweb/convert), loaded on first use. */
   converter: async () => (await import('./worker/converter.js')).createConverter(),
 } satisfies { [K in keyof Tasks]: (...args: Parameters<Tasks[K]>) => ReturnType<Tasks[K]> } & Record<

@@ -1,6 +1,5 @@
 /** The model cache manager: cached models with sizes, delete, storage estimate, persistence request. */
 import { CacheApiModelCache, type CacheEntry, requestPersistentStorage } from '@bertweb/core';
-import { MISSING_CACHE } from '../worker/missing-files.js';
 import { h, replace } from './dom.js';
 import { errorView } from './errors.js';
 import { formatBytes } from './format.js';
@@ -183,8 +182,7 @@ export class CacheManager {
 
   async #delete(prefix: string): Promise<void> {
     try {
-      await this.#cache.delete(prefix);
-      await forgetMissing(prefix);
+      await this.#cache.delete(prefix); // files and core's missing-file marks of the model
     } catch (error) {
       this.#messages.append(errorView(error, 'Deleting failed'));
     }
@@ -193,8 +191,7 @@ export class CacheManager {
 
   async #deleteAll(): Promise<void> {
     try {
-      for (const entry of await this.#cache.list()) await this.#cache.delete(entry.url);
-      await forgetMissing('');
+      for (const model of groupByModel(await this.#cache.list())) await this.#cache.delete(model.prefix);
     } catch (error) {
       this.#messages.append(errorView(error, 'Deleting failed'));
     }
@@ -214,10 +211,4 @@ export class CacheManager {
       ),
     );
   }
-}
-
-/** Drops the worker's "file is missing" notes under a prefix (see worker/missing-files.ts). */
-async function forgetMissing(prefix: string): Promise<void> {
-  const cache = await caches.open(MISSING_CACHE);
-  for (const request of await cache.keys()) if (request.url.startsWith(prefix)) await cache.delete(request);
 }

@@ -84,8 +84,19 @@ export interface ModelCache {
   /** Stores a complete, verified file. */
   put(url: string, bytes: Uint8Array, meta?: { readonly sha256?: string }): Promise<void>;
   list(): Promise<CacheEntry[]>;
-  /** Deletes one URL, or every URL starting with `prefix` when it ends in `/`. Returns the count removed. */
+  /**
+   * Deletes one URL, or every URL starting with `prefix` when it ends in `/` (missing-file marks too).
+   * Returns the count of files removed.
+   */
   delete(urlOrPrefix: string): Promise<number>;
+  /**
+   * Remembers that `url` answered "not found". Models ask for optional files (`tokenizer.json` before
+   * `vocab.txt`, `crf.json`, ...); offline, the marks let a cached model load without the network.
+   * Optional: caches without it only work offline for files they hold.
+   */
+  markMissing?(url: string): Promise<void>;
+  /** Whether `url` is marked missing (storing the file clears the mark). */
+  isMarkedMissing?(url: string): Promise<boolean>;
   /** Bytes used and available, when the platform knows. */
   estimate(): Promise<{ readonly usage: number; readonly quota?: number; readonly persisted?: boolean }>;
 }

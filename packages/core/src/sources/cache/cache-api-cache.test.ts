@@ -8,9 +8,12 @@ import { defaultCache, requestPersistentStorage } from './default-cache.js';
  * the body and stores it whole or not at all (throwing QuotaExceededError past `quotaBytes`), match
  * returns a fresh Response each time, keys() returns Requests.
  */
-class FakeCacheStorage implements Pick<CacheStorage, 'open'> {
+class FakeCacheStorage implements Pick<CacheStorage, 'open' | 'has'> {
   readonly caches = new Map<string, FakeCache>();
   constructor(private readonly quotaBytes = Number.POSITIVE_INFINITY) {}
+  async has(name: string): Promise<boolean> {
+    return this.caches.has(name);
+  }
   async open(name: string): Promise<Cache> {
     let cache = this.caches.get(name);
     if (!cache) {
@@ -80,6 +83,22 @@ describe('CacheApiModelCache', () => {
     expect(await cache.delete('https://hub.test/o/m/resolve/main/')).toBe(2);
     expect(await cache.delete(C)).toBe(1);
     expect(await cache.list()).toEqual([]);
+  });
+
+  it('keeps missing-file marks in bertweb-models-v1-missing, cleared by put and by delete', async () => {
+    const storage = new FakeCacheStorage();
+    const cache = new CacheApiModelCache(undefined, storage as unknown as CacheStorage);
+    expect(await cache.isMarkedMissing(A)).toBe(false);
+    expect([...storage.caches.keys()]).toEqual([]);
+    await cache.markMissing(A);
+    await cache.markMissing(C);
+    expect([...storage.caches.keys()]).toEqual([`${CACHE_API_NAME}-missing`]);
+    expect(await cache.isMarkedMissing(A)).toBe(true);
+    expect(await cache.list()).toEqual([]);
+    await cache.put(A, new Uint8Array([1]));
+    expect(await cache.isMarkedMissing(A)).toBe(false);
+    expect(await cache.delete('https://hub.test/o/n/')).toBe(0);
+    expect(await cache.isMarkedMissing(C)).toBe(false);
   });
 
   it('turns QuotaExceededError into QUOTA and leaves nothing half-written', async () => {

@@ -31,6 +31,7 @@ const STORED_AT_HEADER = 'x-bertweb-stored-at';
  */
 export class CacheApiModelCache implements ModelCache {
   private opened: Promise<Cache> | undefined;
+  private openedMissing: Promise<Cache> | undefined;
 
   /**
    * @param name Cache name (default {@link CACHE_API_NAME}).
@@ -47,6 +48,28 @@ export class CacheApiModelCache implements ModelCache {
     }
     this.opened ??= this.storage.open(this.name);
     return this.opened;
+  }
+
+  /**
+   * Missing-file marks live in a cache of their own (`<name>-missing`), so they never show in `list()`.
+   * Without `create`, `undefined` when that cache does not exist (storing a file must not create it).
+   */
+  private async openMissing(create = true): Promise<Cache | undefined> {
+    if (!this.storage) throw new BertwebError('UNSUPPORTED', 'the Cache API is not available in this context');
+    const name = `${this.name}-missing`;
+    if (!this.openedMissing && !create && typeof this.storage.has === 'function' && !(await this.storage.has(name)))
+      return undefined;
+    this.openedMissing ??= this.storage.open(name);
+    return this.openedMissing;
+  }
+
+  async markMissing(url: string): Promise<void> {
+    const marks = await this.openMissing();
+    await marks?.put(url, new Response('', { headers: { [STORED_AT_HEADER]: String(Date.now()) } }));
+  }
+
+  async isMarkedMissing(url: string): Promise<boolean> {
+    return (await (await this.openMissing(false))?.match(url)) !== undefined;
   }
 
   async get(url: string): Promise<Uint8Array | undefined> {
@@ -73,6 +96,7 @@ export class CacheApiModelCache implements ModelCache {
     if (meta?.sha256) headers[SHA256_HEADER] = meta.sha256;
     try {
       await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers }));
+      await (await this.openMissing(false))?.delete(url);
     } catch (error) {
       await cache.delete(url).catch(() => false);
       if (isQuotaError(error)) {
@@ -110,6 +134,10 @@ export class CacheApiModelCache implements ModelCache {
 
   async delete(urlOrPrefix: string): Promise<number> {
     const cache = await this.open();
+    const marks = await this.openMissing(false);
+    for (const request of (await marks?.keys()) ?? []) {
+      if (matchesKey(request.url, urlOrPrefix)) await marks?.delete(request);
+    }
     let removed = 0;
     for (const request of await cache.keys()) {
       if (matchesKey(request.url, urlOrPrefix) && (await cache.delete(request))) removed++;

@@ -84,10 +84,37 @@ export class FolderModelCache implements ModelCache {
     return this.modules;
   }
 
-  private async paths(url: string): Promise<{ bin: string; meta: string; dir: string }> {
+  private async paths(url: string): Promise<{ bin: string; meta: string; missing: string; dir: string }> {
     const [{ path, crypto }, dir] = await Promise.all([this.load(), this.folder()]);
     const key = crypto.createHash('sha256').update(url).digest('hex');
-    return { dir, bin: path.join(dir, `${key}.bin`), meta: path.join(dir, `${key}.json`) };
+    return {
+      dir,
+      bin: path.join(dir, `${key}.bin`),
+      meta: path.join(dir, `${key}.json`),
+      missing: path.join(dir, `${key}.missing`),
+    };
+  }
+
+  /** A `<sha256(url)>.missing` file holding the URL marks it as "not found" (see {@link ModelCache}). */
+  async markMissing(url: string): Promise<void> {
+    const { fs } = await this.load();
+    const { dir, missing } = await this.paths(url);
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(missing, url);
+    } catch {
+      // A mark is an optimisation for offline use; failing to write one must not fail a load.
+    }
+  }
+
+  async isMarkedMissing(url: string): Promise<boolean> {
+    const { fs } = await this.load();
+    const { missing } = await this.paths(url);
+    try {
+      return (await fs.readFile(missing, 'utf8')) === url;
+    } catch {
+      return false;
+    }
   }
 
   async get(url: string): Promise<Uint8Array | undefined> {
@@ -129,6 +156,7 @@ export class FolderModelCache implements ModelCache {
       await fs.rm(metaPath, { force: true });
       await fs.rename(tmpBin, bin);
       await fs.rename(tmpMeta, metaPath);
+      await fs.rm((await this.paths(url)).missing, { force: true });
     } catch (error) {
       await Promise.all([fs.rm(tmpBin, { force: true }), fs.rm(tmpMeta, { force: true })]).catch(() => {});
       if (isQuotaError(error)) {
@@ -176,6 +204,7 @@ export class FolderModelCache implements ModelCache {
 
   async delete(urlOrPrefix: string): Promise<number> {
     const { fs } = await this.load();
+    await this.deleteMarks(urlOrPrefix);
     const urls = urlOrPrefix.endsWith('/')
       ? (await this.list()).map((e) => e.url).filter((url) => matchesKey(url, urlOrPrefix))
       : [urlOrPrefix];
@@ -189,6 +218,23 @@ export class FolderModelCache implements ModelCache {
       if (existed) removed++;
     }
     return removed;
+  }
+
+  private async deleteMarks(urlOrPrefix: string): Promise<void> {
+    const { fs, path } = await this.load();
+    const dir = await this.folder();
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.endsWith('.missing')) continue;
+      const file = path.join(dir, name);
+      const url = await fs.readFile(file, 'utf8').catch(() => '');
+      if (matchesKey(url, urlOrPrefix)) await fs.rm(file, { force: true });
+    }
   }
 
   /** `usage`: bytes of the cached files; `quota`: usage plus the free space of the disk, when known. */

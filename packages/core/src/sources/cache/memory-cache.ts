@@ -13,6 +13,7 @@ import { matchesKey } from './keys.js';
  */
 export class MemoryModelCache implements ModelCache {
   private readonly entries = new Map<string, { bytes: Uint8Array; entry: CacheEntry }>();
+  private readonly missing = new Set<string>();
 
   async get(url: string): Promise<Uint8Array | undefined> {
     return this.entries.get(url)?.bytes;
@@ -26,6 +27,15 @@ export class MemoryModelCache implements ModelCache {
       ...(meta?.sha256 ? { sha256: meta.sha256 } : {}),
     };
     this.entries.set(url, { bytes, entry });
+    this.missing.delete(url);
+  }
+
+  async markMissing(url: string): Promise<void> {
+    if (!this.entries.has(url)) this.missing.add(url);
+  }
+
+  async isMarkedMissing(url: string): Promise<boolean> {
+    return this.missing.has(url);
   }
 
   async list(): Promise<CacheEntry[]> {
@@ -33,6 +43,7 @@ export class MemoryModelCache implements ModelCache {
   }
 
   async delete(urlOrPrefix: string): Promise<number> {
+    for (const url of [...this.missing]) if (matchesKey(url, urlOrPrefix)) this.missing.delete(url);
     let removed = 0;
     for (const url of [...this.entries.keys()]) {
       if (matchesKey(url, urlOrPrefix) && this.entries.delete(url)) removed++;

@@ -93,6 +93,37 @@ describe('remote sources', () => {
     expect(await readdir(cacheDir).catch(() => [])).toEqual([]);
   });
 
+  it.each([
+    ['folder', () => cache],
+    ['memory', () => new MemoryModelCache()],
+  ] as const)('remembers missing files, so a cached model resolves offline (%s cache)', async (_, pick) => {
+    const store = pick();
+    const online = resolveSource(`${server.url}folder/`, { cache: store, ...FAST });
+    expect(await online.json('config.json')).toEqual(CONFIG);
+    expect(await online.exists('tokenizer.json')).toBe(false);
+    expect(await online.exists('onnx/model.onnx')).toBe(true);
+
+    const unreachable: typeof fetch = async () => {
+      throw new TypeError('fetch failed');
+    };
+    const offline = resolveSource(`${server.url}folder/`, { cache: store, ...FAST, retries: 0, fetch: unreachable });
+    expect(await offline.json('config.json')).toEqual(CONFIG);
+    expect(await offline.exists('tokenizer.json')).toBe(false);
+    // Never asked online: offline there is no way to know, which must stay an error.
+    expect((await rejection(offline.exists('crf.json'))).code).toBe('NETWORK');
+    // Marks never show up as cached files.
+    expect((await store.list()).map((e) => e.url).sort()).toEqual([`${server.url}folder/config.json`]);
+
+    const url = `${server.url}folder/tokenizer.json`;
+    expect(await store.isMarkedMissing?.(url)).toBe(true);
+    await store.put(url, new TextEncoder().encode('{}'));
+    expect(await store.isMarkedMissing?.(url)).toBe(false);
+    await store.markMissing?.(`${server.url}folder/vocab.txt`);
+    await store.delete(`${server.url}folder/`);
+    expect(await store.isMarkedMissing?.(`${server.url}folder/vocab.txt`)).toBe(false);
+    expect(await store.list()).toEqual([]);
+  });
+
   it('honours the source-level signal too', async () => {
     const files = resolveSource(`${server.url}folder/`, { cache, signal: AbortSignal.abort() });
     expect((await rejection(files.bytes('config.json'))).code).toBe('ABORTED');

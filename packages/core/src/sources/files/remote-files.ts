@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../../errors.js';
+import { BertwebError, throwIfAborted } from '../../errors.js';
 import { selectCache } from '../cache/default-cache.js';
 import { downloadFile, probeFile } from '../download.js';
 import { normalizeFileName } from '../names.js';
@@ -41,7 +41,16 @@ export class RemoteModelFiles extends BaseModelFiles {
     try {
       throwIfAborted(linked.signal);
       if (await this.cachedBytes(url, linked.signal)) return true;
-      return await probeFile(url, { ...this.transfer(linked.signal), file, sourceId: this.id });
+      let found: boolean;
+      try {
+        found = await probeFile(url, { ...this.transfer(linked.signal), file, sourceId: this.id });
+      } catch (error) {
+        // Offline: a file this cache saw missing is still missing, so a cached model loads.
+        if (isNetworkError(error) && (await this.markedMissing(url))) return false;
+        throw error;
+      }
+      if (!found) await this.cache?.markMissing?.(url).catch(() => undefined);
+      return found;
     } finally {
       linked.dispose();
     }
@@ -83,6 +92,14 @@ export class RemoteModelFiles extends BaseModelFiles {
     return { fetch, retries, retryDelayMs, stallTimeoutMs, signal };
   }
 
+  private async markedMissing(url: string): Promise<boolean> {
+    try {
+      return (await this.cache?.isMarkedMissing?.(url)) ?? false;
+    } catch {
+      return false;
+    }
+  }
+
   /** A cache hit, or `undefined` (a broken cache counts as a miss). */
   private async cachedBytes(url: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
     if (!this.cache) return undefined;
@@ -109,4 +126,8 @@ export class RemoteModelFiles extends BaseModelFiles {
     this.warnedCache = true;
     console.warn(`bertweb: ${message}:`, error instanceof Error ? error.message : error);
   }
+}
+
+function isNetworkError(error: unknown): boolean {
+  return error instanceof BertwebError && error.code === 'NETWORK';
 }
