@@ -12,9 +12,15 @@ export type WorkerTarget = Worker | (NodeMessagePortLike & { terminate(): unknow
 /**
  * A head living in a worker: the same methods as in-thread, all async, plus `dispose()`.
  * Data properties (labels, info, backend report) are a snapshot taken when the head was created.
+ * Async methods keep their type as is, every overload included (`reader.answer(q, c, { topK: 3 })` is
+ * `Promise<Answer[]>`); `infer` would keep only the last overload, so only sync methods are rewrapped.
  */
 export type RemoteHead<H> = {
-  readonly [K in keyof H]: H[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : H[K];
+  readonly [K in keyof H]: H[K] extends (...args: never[]) => Promise<unknown>
+    ? H[K]
+    : H[K] extends (...args: infer A) => infer R
+      ? (...args: A) => Promise<Awaited<R>>
+      : H[K];
 } & { dispose(): Promise<void> };
 
 /** The main-side client of a bertweb worker. */
