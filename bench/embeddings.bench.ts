@@ -22,13 +22,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configureRuntime, type Encoding, loadModel, loadOrt } from '@bertweb/core';
 import { createEmbedder, parseStsCsv } from '@bertweb/embeddings';
+import { bertTokenizerJson } from '../packages/core/src/tokenizer/test-utils/reference.js';
 import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
+import { environment, interleaved, median, type System } from './lib/measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -112,65 +113,12 @@ function vocabulary(): string[] {
   return base;
 }
 
-/** tokenizer.json equivalent to vocab.txt + BertTokenizer(do_lower_case) for Transformers.js. */
-function tokenizerJson(vocab: readonly string[]): unknown {
-  const ids = new Map(vocab.map((t, i) => [t, i]));
-  const id = (t: string) => ids.get(t) as number;
-  const special = (t: string) => ({
-    id: id(t),
-    content: t,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  });
-  const cls = { SpecialToken: { id: '[CLS]', type_id: 0 } };
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].map(special),
-    normalizer: {
-      type: 'BertNormalizer',
-      clean_text: true,
-      handle_chinese_chars: true,
-      strip_accents: null,
-      lowercase: true,
-    },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [cls, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-      pair: [
-        cls,
-        { Sequence: { id: 'A', type_id: 0 } },
-        { SpecialToken: { id: '[SEP]', type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } },
-        { SpecialToken: { id: '[SEP]', type_id: 1 } },
-      ],
-      special_tokens: {
-        '[CLS]': { id: '[CLS]', ids: [id('[CLS]')], tokens: ['[CLS]'] },
-        '[SEP]': { id: '[SEP]', ids: [id('[SEP]')], tokens: ['[SEP]'] },
-      },
-    },
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: {
-      type: 'WordPiece',
-      unk_token: '[UNK]',
-      continuing_subword_prefix: '##',
-      max_input_chars_per_word: 100,
-      vocab: Object.fromEntries(ids),
-    },
-  };
-}
-
 /** Tokenizer files shared by both libraries (vocab.txt for bertweb's loader, tokenizer.json for both). */
 function writeTokenizerFiles(dir: string): void {
   const vocab = vocabulary();
   const files: Record<string, string> = {
     'vocab.txt': `${vocab.join('\n')}\n`,
-    'tokenizer.json': JSON.stringify(tokenizerJson(vocab)),
+    'tokenizer.json': JSON.stringify(bertTokenizerJson(vocab)),
     // Transformers.js reads the special tokens (pad_token for batch padding) from tokenizer_config.json.
     'tokenizer_config.json': JSON.stringify({
       tokenizer_class: 'BertTokenizer',
@@ -215,36 +163,6 @@ async function ensureModel(shape: Shape): Promise<string> {
 }
 
 // ----------------------------------------------------------------------------------------- measuring
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-interface System {
-  readonly name: string;
-  readonly note?: string;
-  readonly run: () => Promise<unknown>;
-}
-
-/**
- * Seconds per run of every system, runs interleaved (A B C D, B C D A, ...) after one warm-up each, so
- * that load from other processes on this shared machine falls on all systems alike.
- */
-async function interleaved(systems: readonly System[]): Promise<number[][]> {
-  for (const system of systems) await system.run();
-  const seconds: number[][] = systems.map(() => []);
-  for (let r = 0; r < RUNS; r++) {
-    for (let k = 0; k < systems.length; k++) {
-      const i = (k + r) % systems.length;
-      const started = performance.now();
-      await (systems[i] as System).run();
-      (seconds[i] as number[]).push((performance.now() - started) / 1000);
-    }
-  }
-  return seconds;
-}
 
 interface Row {
   readonly model: string;
@@ -382,7 +300,10 @@ async function main(): Promise<void> {
           run: () => rawRun(ortNode as unknown as OrtLike, native as unknown as SessionLike, sorted, dim),
         },
       ];
-      const times = await interleaved(systems);
+      const times = await interleaved(
+        systems.map((s) => s.run),
+        RUNS,
+      );
       systems.forEach((system, i) => {
         rows.push(row(shape.name, dtype, system.name, times[i] as number[], texts.length, system.note));
       });
@@ -401,16 +322,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const versions = {
-    node: process.version,
-    onnxruntimeWeb: ort.env.versions?.web ?? 'unknown',
-    transformersJs: transformers.env.version,
-    cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`,
-    load: os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' '),
-  };
+  const versions = environment(ort.env.versions?.web, transformers.env.version);
   const ratio = (model: string, dtype: string, other: string) => {
     const ours = rows.find((r) => r.model === model && r.dtype === dtype && r.system.startsWith('bertweb'));
     const theirs = rows.find((r) => r.model === model && r.dtype === dtype && r.system.startsWith(other));

@@ -17,13 +17,13 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configureRuntime, type Encoding, loadModel, loadOrt } from '@bertweb/core';
 import { buildWindows, createReader, parseSquad, type SquadQuestion } from '@bertweb/qa';
 import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
+import { environment, interleaved, median, type System } from './lib/measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -117,33 +117,6 @@ async function ensureModel(): Promise<void> {
     console.error(`converted in ${(result.ms / 1000).toFixed(1)} s`);
   }
   writeTokenizerFiles(modelDir);
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-interface System {
-  readonly name: string;
-  readonly note?: string;
-  readonly run: () => Promise<unknown>;
-}
-
-/** Seconds per run of every system, interleaved after one warm-up each (shared-machine load hits all alike). */
-async function interleaved(systems: readonly System[]): Promise<number[][]> {
-  for (const system of systems) await system.run();
-  const seconds: number[][] = systems.map(() => []);
-  for (let r = 0; r < RUNS; r++) {
-    for (let k = 0; k < systems.length; k++) {
-      const i = (k + r) % systems.length;
-      const started = performance.now();
-      await (systems[i] as System).run();
-      (seconds[i] as number[]).push((performance.now() - started) / 1000);
-    }
-  }
-  return seconds;
 }
 
 interface OrtLike {
@@ -249,7 +222,10 @@ async function main(): Promise<void> {
         run: () => rawRun(ortNode as unknown as OrtLike, native as unknown as SessionLike, sorted),
       },
     ];
-    const times = await interleaved(systems);
+    const times = await interleaved(
+      systems.map((s) => s.run),
+      RUNS,
+    );
     systems.forEach((system, i) => {
       const seconds = times[i] as number[];
       const rates = seconds.map((s) => questions.length / s);
@@ -268,16 +244,7 @@ async function main(): Promise<void> {
     await native.release();
   }
 
-  const versions = {
-    node: process.version,
-    onnxruntimeWeb: ort.env.versions?.web ?? 'unknown',
-    transformersJs: transformers.env.version,
-    cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`,
-    load: os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' '),
-  };
+  const versions = environment(ort.env.versions?.web, transformers.env.version);
   const ratio = (dtype: string, other: string) => {
     const ours = rows.find((r) => r.dtype === dtype && r.system.startsWith('bertweb'));
     const theirs = rows.find((r) => r.dtype === dtype && r.system.startsWith(other));

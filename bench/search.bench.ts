@@ -12,6 +12,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { VectorIndex } from '@bertweb/embeddings';
+import { median } from './lib/measure.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -46,12 +47,6 @@ function normals(count: number, seed: number): Float32Array {
     if (i + 1 < count) out[i + 1] = r * Math.sin(theta);
   }
   return out;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 function time<T>(fn: () => T): { value: T; seconds: number } {

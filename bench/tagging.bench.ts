@@ -19,13 +19,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configureRuntime, type Encoding, loadOrt } from '@bertweb/core';
 import { createTagger } from '@bertweb/tagging';
+import { bertTokenizerJson } from '../packages/core/src/tokenizer/test-utils/reference.js';
 import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
+import { environment, interleaved, median } from './lib/measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -150,57 +151,6 @@ function buildVocab(): string[] {
   return list;
 }
 
-function tokenizerJson(vocab: readonly string[]): unknown {
-  const id = (t: string) => vocab.indexOf(t);
-  const special = (t: string) => ({
-    id: id(t),
-    content: t,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  });
-  const cls = { SpecialToken: { id: '[CLS]', type_id: 0 } };
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].map(special),
-    normalizer: {
-      type: 'BertNormalizer',
-      clean_text: true,
-      handle_chinese_chars: true,
-      strip_accents: null,
-      lowercase: false,
-    },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [cls, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-      pair: [
-        cls,
-        { Sequence: { id: 'A', type_id: 0 } },
-        { SpecialToken: { id: '[SEP]', type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } },
-        { SpecialToken: { id: '[SEP]', type_id: 1 } },
-      ],
-      special_tokens: {
-        '[CLS]': { id: '[CLS]', ids: [id('[CLS]')], tokens: ['[CLS]'] },
-        '[SEP]': { id: '[SEP]', ids: [id('[SEP]')], tokens: ['[SEP]'] },
-      },
-    },
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: {
-      type: 'WordPiece',
-      unk_token: '[UNK]',
-      continuing_subword_prefix: '##',
-      max_input_chars_per_word: 100,
-      vocab: Object.fromEntries(vocab.map((t, i) => [t, i])),
-    },
-  };
-}
-
 const SPECIAL_TOKENS = {
   unk_token: '[UNK]',
   sep_token: '[SEP]',
@@ -252,7 +202,10 @@ async function ensureModel(): Promise<void> {
     if (result.status !== 0) throw new Error('python checkpoint generation failed');
   }
   writeFileSync(path.join(checkpointDir, 'vocab.txt'), `${vocab.join('\n')}\n`);
-  writeFileSync(path.join(checkpointDir, 'tokenizer.json'), JSON.stringify(tokenizerJson(vocab)));
+  writeFileSync(
+    path.join(checkpointDir, 'tokenizer.json'),
+    JSON.stringify(bertTokenizerJson(vocab, { lowercase: false })),
+  );
   // Transformers.js takes the special tokens (padding!) from tokenizer_config.json.
   writeFileSync(
     path.join(checkpointDir, 'tokenizer_config.json'),
@@ -283,29 +236,6 @@ async function ensureModel(): Promise<void> {
 }
 
 // ----------------------------------------------------------------------------------------- measuring
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-/**
- * Times several systems in alternation (run 1 of each, then run 2 of each...), after one warm-up call
- * each, so that load changes on a shared machine hit all of them alike. Returns seconds per run.
- */
-async function timeInterleaved(systems: readonly (() => Promise<unknown>)[]): Promise<number[][]> {
-  for (const fn of systems) await fn(); // warm-up (session initialisation, caches)
-  const seconds: number[][] = systems.map(() => []);
-  for (let r = 0; r < RUNS; r++) {
-    for (const [i, fn] of systems.entries()) {
-      const started = performance.now();
-      await fn();
-      seconds[i]?.push((performance.now() - started) / 1000);
-    }
-  }
-  return seconds;
-}
 
 interface Row {
   readonly system: string;
@@ -364,37 +294,40 @@ async function main(): Promise<void> {
 
     let entities = 0;
     let tjsEntities = 0;
-    const [ours, oursWide, theirs, native] = await timeInterleaved([
-      async () => {
-        entities = (await tagger.tag(texts)).reduce((n, e) => n + e.length, 0);
-      },
-      () => wide.tag(texts),
-      async () => {
-        tjsEntities = 0;
-        for (let i = 0; i < texts.length; i += TJS_BATCH) {
-          const out = (await pipe(texts.slice(i, i + TJS_BATCH), { aggregation_strategy: 'simple' })) as unknown[][];
-          tjsEntities += out.reduce((n, e) => n + e.length, 0);
-        }
-      },
-      async () => {
-        for (let i = 0; i < sorted.length; i += 32) {
-          const batch = sorted.slice(i, i + 32);
-          const len = Math.max(...batch.map((e) => e.ids.length));
-          const ids = new BigInt64Array(batch.length * len);
-          const mask = new BigInt64Array(batch.length * len);
-          batch.forEach((e, r) => {
-            e.ids.forEach((id, t) => {
-              ids[r * len + t] = BigInt(id);
-              mask[r * len + t] = 1n;
+    const [ours, oursWide, theirs, native] = await interleaved(
+      [
+        async () => {
+          entities = (await tagger.tag(texts)).reduce((n, e) => n + e.length, 0);
+        },
+        () => wide.tag(texts),
+        async () => {
+          tjsEntities = 0;
+          for (let i = 0; i < texts.length; i += TJS_BATCH) {
+            const out = (await pipe(texts.slice(i, i + TJS_BATCH), { aggregation_strategy: 'simple' })) as unknown[][];
+            tjsEntities += out.reduce((n, e) => n + e.length, 0);
+          }
+        },
+        async () => {
+          for (let i = 0; i < sorted.length; i += 32) {
+            const batch = sorted.slice(i, i + 32);
+            const len = Math.max(...batch.map((e) => e.ids.length));
+            const ids = new BigInt64Array(batch.length * len);
+            const mask = new BigInt64Array(batch.length * len);
+            batch.forEach((e, r) => {
+              e.ids.forEach((id, t) => {
+                ids[r * len + t] = BigInt(id);
+                mask[r * len + t] = 1n;
+              });
             });
-          });
-          await session.run({
-            input_ids: new ortNode.Tensor('int64', ids, [batch.length, len]),
-            attention_mask: new ortNode.Tensor('int64', mask, [batch.length, len]),
-          });
-        }
-      },
-    ]);
+            await session.run({
+              input_ids: new ortNode.Tensor('int64', ids, [batch.length, len]),
+              attention_mask: new ortNode.Tensor('int64', mask, [batch.length, len]),
+            });
+          }
+        },
+      ],
+      RUNS,
+    );
     rows.push(
       row(
         'bertweb tagger.tag (entities + offsets)',
@@ -425,16 +358,7 @@ async function main(): Promise<void> {
     await session.release();
   }
 
-  const versions = {
-    node: process.version,
-    onnxruntimeWeb: ort.env.versions?.web ?? 'unknown',
-    transformersJs: transformers.env.version,
-    cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`,
-    load: os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' '),
-  };
+  const versions = environment(ort.env.versions?.web, transformers.env.version);
   const speedup = Object.fromEntries(
     DTYPES.map((dtype) => {
       const theirs = rows.find((r) => r.dtype === dtype && r.system.startsWith('Transformers.js'));
