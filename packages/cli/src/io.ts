@@ -63,3 +63,35 @@ export function memoryIO(input: readonly string[] = []): CommandIO & { stdout: s
     err: (line) => stderr.push(line),
   };
 }
+
+/** Lines handed to a head per call: enough for the runtime to batch, few enough to stream output. */
+export const LINES_PER_CALL = 64;
+
+/**
+ * Streams input lines to `handle` in batches of `size`, in order. `parse` turns each line (with its
+ * 1-based number, for error messages) into an item and may throw; batches read before that were handled.
+ *
+ * @example
+ * ```ts
+ * await forEachLineBatch(io.lines(), (line) => line, async (texts) => {
+ *   for (const entities of await tagger.tag(texts)) io.out(JSON.stringify(entities));
+ * });
+ * ```
+ */
+export async function forEachLineBatch<T>(
+  lines: AsyncIterable<string>,
+  parse: (line: string, lineNumber: number) => T,
+  handle: (batch: T[]) => Promise<void>,
+  size = LINES_PER_CALL,
+): Promise<void> {
+  let batch: T[] = [];
+  let lineNumber = 0;
+  for await (const line of lines) {
+    batch.push(parse(line, ++lineNumber));
+    if (batch.length >= size) {
+      await handle(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await handle(batch);
+}

@@ -3,9 +3,7 @@ import { type Activation, type ClassifierInput, createClassifier } from '@bertwe
 import { BertwebError } from '@bertweb/core';
 import { checkFlags, choiceFlag, intFlag, numberFlag, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../command.js';
-
-/** Lines classified per call: enough for the runtime to batch, few enough to stream output. */
-const LINES_PER_CALL = 64;
+import { forEachLineBatch } from '../io.js';
 
 export const classifyCommand: Command = {
   name: 'classify',
@@ -43,29 +41,17 @@ ${MODEL_FLAGS_USAGE}
     const details = args.flags.has('details');
     const signal = io.signal ? { signal: io.signal } : {};
     try {
-      let batch: ClassifierInput[] = [];
-      let lineNumber = 0;
-      const flush = async () => {
-        if (batch.length === 0) return;
-        for (const result of await classifier.classify(batch, signal)) {
+      const parse = (line: string, lineNumber: number): ClassifierInput => {
+        if (!pair) return line;
+        const tab = line.indexOf('\t');
+        if (tab < 0) throw new BertwebError('INPUT_INVALID', `line ${lineNumber}: --pair expects "text<TAB>text_pair"`);
+        return [line.slice(0, tab), line.slice(tab + 1)];
+      };
+      await forEachLineBatch(io.lines(), parse, async (inputs) => {
+        for (const result of await classifier.classify(inputs, signal)) {
           io.out(JSON.stringify(details ? result : result.labels));
         }
-        batch = [];
-      };
-      for await (const line of io.lines()) {
-        lineNumber++;
-        if (pair) {
-          const tab = line.indexOf('\t');
-          if (tab < 0) {
-            throw new BertwebError('INPUT_INVALID', `line ${lineNumber}: --pair expects "text<TAB>text_pair"`);
-          }
-          batch.push([line.slice(0, tab), line.slice(tab + 1)]);
-        } else {
-          batch.push(line);
-        }
-        if (batch.length >= LINES_PER_CALL) await flush();
-      }
-      await flush();
+      });
     } finally {
       await classifier.dispose();
     }

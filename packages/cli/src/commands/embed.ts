@@ -2,10 +2,7 @@
 import { createEmbedder, type EmbedderOptions, type LongTextMode, type Pooling } from '@bertweb/embeddings';
 import { checkFlags, choiceFlag, intFlag, type ParsedArgs, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../command.js';
-import type { CommandIO } from '../io.js';
-
-/** Lines embedded per call: enough for the runtime to batch, few enough to stream output. */
-const LINES_PER_CALL = 64;
+import { type CommandIO, forEachLineBatch } from '../io.js';
 
 /** Embedder flags shared by `embed` and `eval sts`. */
 export const EMBEDDER_FLAGS = ['pooling', 'normalize', 'long-text', 'max-length'] as const;
@@ -52,18 +49,14 @@ ${EMBEDDER_FLAGS_USAGE}`,
     const embedder = await createEmbedder(stringFlag(args, 'model', true), embedderOptions(args, io));
     const signal = io.signal ? { signal: io.signal } : {};
     try {
-      let batch: string[] = [];
-      const flush = async () => {
-        if (batch.length === 0) return;
-        const { data, dim, rows } = await embedder.embed(batch, signal);
-        for (let r = 0; r < rows; r++) io.out(JSON.stringify(Array.from(data.subarray(r * dim, (r + 1) * dim))));
-        batch = [];
-      };
-      for await (const line of io.lines()) {
-        batch.push(line);
-        if (batch.length >= LINES_PER_CALL) await flush();
-      }
-      await flush();
+      await forEachLineBatch(
+        io.lines(),
+        (line) => line,
+        async (texts) => {
+          const { data, dim, rows } = await embedder.embed(texts, signal);
+          for (let r = 0; r < rows; r++) io.out(JSON.stringify(Array.from(data.subarray(r * dim, (r + 1) * dim))));
+        },
+      );
     } finally {
       await embedder.dispose();
     }

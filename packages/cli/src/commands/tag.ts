@@ -2,10 +2,7 @@
 import { createTagger, type TaggerOptions, type TagScheme } from '@bertweb/tagging';
 import { checkFlags, choiceFlag, intFlag, type ParsedArgs, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../command.js';
-import type { CommandIO } from '../io.js';
-
-/** Lines tagged per call: enough for the runtime to batch windows, few enough to stream output. */
-const LINES_PER_CALL = 64;
+import { type CommandIO, forEachLineBatch } from '../io.js';
 
 /** Tagger flags shared by `tag` and `eval ner`. */
 export const TAGGER_FLAGS = [
@@ -67,17 +64,13 @@ ${TAGGER_FLAGS_USAGE}`,
     const tagger = await createTagger(stringFlag(args, 'model', true), taggerOptions(args, io));
     const signal = io.signal ? { signal: io.signal } : {};
     try {
-      let batch: string[] = [];
-      const flush = async () => {
-        if (batch.length === 0) return;
-        for (const entities of await tagger.tag(batch, signal)) io.out(JSON.stringify(entities));
-        batch = [];
-      };
-      for await (const line of io.lines()) {
-        batch.push(line);
-        if (batch.length >= LINES_PER_CALL) await flush();
-      }
-      await flush();
+      await forEachLineBatch(
+        io.lines(),
+        (line) => line,
+        async (texts) => {
+          for (const entities of await tagger.tag(texts, signal)) io.out(JSON.stringify(entities));
+        },
+      );
     } finally {
       await tagger.dispose();
     }
