@@ -15,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { convertFiles } from './convert-files.js';
 import { ONNX_FILE_NAMES } from './pipeline.js';
 import { maxAbsDiff, minMeanPooledCosine } from './test-utils/fixtures.js';
+import { gaussian } from './test-utils/random.js';
 import { encodeSafetensors, type FloatTensor } from './test-utils/safetensors.js';
 
 const H = 768;
@@ -22,18 +23,6 @@ const FFN = 3072;
 const LAYERS = 2;
 const VOCAB = 2000;
 const POSITIONS = 128;
-
-function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12))) * Math.cos(2 * Math.PI * uniform());
-}
 
 function checkpoint(): Map<string, Uint8Array> {
   const rand = gaussian(7);

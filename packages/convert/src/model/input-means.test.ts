@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from '../io/byte-source.js';
+import { gaussian } from '../test-utils/random.js';
 import { activationOutputMean, geluMean, linearOutputMean, normalCdf, reluMean } from './input-means.js';
 import { blockErrorTimesMean, quantizeBlocks } from './quantize.js';
 import type { TensorRef } from './tensor.js';
-
-/** Seeded standard normal samples (mulberry32 + Box-Muller). */
-function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12))) * Math.cos(2 * Math.PI * uniform());
-}
 
 function ref(name: string, data: Float32Array, shape: number[]): TensorRef {
   const bytes = new Uint8Array(data.buffer.slice(0));

@@ -6,11 +6,9 @@
  * `sum_i W_ji^2 gamma_i^2` per output; the mean of GELU / ReLU of a Gaussian has a closed form. Attention
  * mixes value rows with weights that sum to 1, so the attention context has the mean of the values.
  */
+import type { Activation } from './config.js';
 import { readFloat32 } from './tensor.js';
 import type { Linear, Norm } from './weights.js';
-
-/** Activation functions of the encoders' feed-forward blocks. */
-export type Activation = 'gelu' | 'gelu_tanh' | 'relu';
 
 /** Mean of a LayerNorm output: its shift. */
 export async function normOutputMean(norm: Norm): Promise<Float32Array> {

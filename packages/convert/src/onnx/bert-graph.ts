@@ -147,6 +147,7 @@ class BertGraph {
       stackTransposed(await Promise.all(layers.map((l) => readFloat32(l.weight))), outs, k, scales);
     const dtype = quantize ? this.options.dtype : this.options.dtype === 'fp16' ? 'fp16' : 'fp32';
     let y: string;
+    let biasShift: (() => Promise<Float32Array>) | undefined;
     if (dtype === 'fp32') {
       const wt = this.g.initializer(
         `${name}.weight_t`,
@@ -177,22 +178,21 @@ class BertGraph {
       // MatMulNBits: 4-bit (q4) or 8-bit (q8 in `nbits` mode) blocks along K.
       this.usesContribOps = true;
       const bits = dtype === 'q4' ? 4 : 8;
-      const accuracy = this.options.q4AccuracyLevel ?? 4;
-      if (inputMean) {
-        // Bias correction: the error of the rounded weights times the expected input goes into the bias,
-        // so it is not added to every token (measured: 1 - cosine down 15-20% at BERT-base width).
-        const quantized = shared(async () => {
+      // Bias correction: the error of the rounded weights times the expected input goes into the bias,
+      // so it is not added to every token (measured: 1 - cosine down 15-20% at BERT-base width).
+      const quantized = shared(
+        async () => {
           const rows = await readRows();
           const q = quantizeBlocks(rows, n, k, BLOCK_SIZE, bits);
-          return { ...q, shift: blockErrorTimesMean(rows, q, n, k, BLOCK_SIZE, bits, await inputMean()) };
-        }, 3);
-        y = matMulNBits(this.g, x, name, readRows, n, k, bits, accuracy, quantized);
-        const bias = this.stackedBias(layers, `${name}.bias`, scales, async () => (await quantized()).shift);
-        return this.g.node('Add', [y, bias]);
-      }
-      y = matMulNBits(this.g, x, name, readRows, n, k, bits, accuracy);
+          const shift = inputMean && blockErrorTimesMean(rows, q, n, k, BLOCK_SIZE, bits, await inputMean());
+          return { ...q, shift };
+        },
+        inputMean ? 3 : 2, // packed codes, scales (and the bias) are written from one quantization
+      );
+      y = matMulNBits(this.g, x, name, readRows, n, k, bits, this.options.q4AccuracyLevel ?? 4, quantized);
+      if (inputMean) biasShift = async () => (await quantized()).shift ?? new Float32Array(n);
     }
-    const bias = this.stackedBias(layers, `${name}.bias`, scales);
+    const bias = this.stackedBias(layers, `${name}.bias`, scales, biasShift);
     return this.g.node('Add', [y, bias]);
   }
 
@@ -358,15 +358,11 @@ class BertGraph {
     const { g, enc, w } = this;
     const H = enc.hiddenSize;
     const first = () => g.node('Gather', [x, g.int64([0], [])], { axis: 1 });
-    const lastNorm = w.layers.at(-1)?.outputNorm ?? w.embeddingNorm;
-    const encoderMean = () => normOutputMean(lastNorm);
     switch (this.task) {
       case 'feature-extraction': {
         this.output(x, 'last_hidden_state', ['batch', 'sequence', H]);
         if (w.pooler) {
-          const pooled = g.node('Tanh', [
-            this.linear(first(), [w.pooler], 'pooler.dense', true, undefined, encoderMean),
-          ]);
+          const pooled = g.node('Tanh', [this.linear(first(), [w.pooler], 'pooler.dense', true)]);
           this.output(pooled, 'pooler_output', ['batch', H]);
         }
         return;
@@ -388,13 +384,9 @@ class BertGraph {
         const labels = classifier.weight.shape[0] as number;
         let pooled: string;
         if (enc.family === 'distilbert') {
-          pooled = g.node('Relu', [
-            this.linear(first(), [w.preClassifier as Linear], 'pre_classifier', true, undefined, encoderMean),
-          ]);
+          pooled = g.node('Relu', [this.linear(first(), [w.preClassifier as Linear], 'pre_classifier', true)]);
         } else {
-          pooled = g.node('Tanh', [
-            this.linear(first(), [w.pooler as Linear], 'pooler.dense', true, undefined, encoderMean),
-          ]);
+          pooled = g.node('Tanh', [this.linear(first(), [w.pooler as Linear], 'pooler.dense', true)]);
         }
         this.output(this.linear(pooled, [classifier], 'classifier', false), 'logits', ['batch', labels]);
         return;
