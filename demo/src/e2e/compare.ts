@@ -17,6 +17,26 @@ export interface RowOutput {
   readonly dims: readonly number[];
 }
 
+/**
+ * Row `r` of output `name` without padding, as `positions` vectors of `width` values: [b, s, d] outputs
+ * have one vector per unpadded token; [b, s] (span logits) one vector of the unpadded positions; pooled
+ * [b, d] outputs the row. `rowSize` is the padded row's size in the reference data.
+ */
+function unpaddedLayout(
+  reference: ReferenceCase,
+  name: string,
+  r: number,
+): { positions: number; width: number; rowSize: number } {
+  const dims = reference.outputs[name]?.dims ?? [];
+  const padded = reference.inputs.input_ids[0]?.length ?? 0;
+  const rowSize = dims.slice(1).reduce((a, b) => a * b, 1);
+  const hasSequence = dims.length >= 2 && dims[1] === padded && name !== 'pooler_output';
+  if (!hasSequence) return { positions: 1, width: rowSize, rowSize };
+  const unpadded = (reference.inputs.attention_mask[r] ?? []).filter((m) => m === 1).length;
+  if (dims.length >= 3) return { positions: unpadded, width: dims.slice(2).reduce((a, b) => a * b, 1), rowSize };
+  return { positions: 1, width: unpadded, rowSize };
+}
+
 /** Max |runtime - reference| per output over unpadded positions (Infinity on a shape mismatch). */
 export function compareCase(
   reference: ReferenceCase,
@@ -29,19 +49,13 @@ export function compareCase(
   const perOutput: Record<string, number> = {};
   const problems: string[] = [];
   const batch = reference.inputs.input_ids.length;
-  const padded = reference.inputs.input_ids[0]?.length ?? 0;
   if (rows.length !== batch) problems.push(`expected ${batch} rows, got ${rows.length}`);
   for (const [name, ref] of Object.entries(reference.outputs)) {
     let max = 0;
-    // Per-token outputs have the padded sequence as their second axis; pooled ones do not.
-    const perToken = ref.dims.length >= 2 && ref.dims[1] === padded && name !== 'pooler_output';
-    const rowSize = ref.dims.slice(1).reduce((a, b) => a * b, 1);
-    const tokenSize = ref.dims.slice(2).reduce((a, b) => a * b, 1);
     for (let r = 0; r < batch; r++) {
       const out = rows[r]?.[name];
-      const mask = reference.inputs.attention_mask[r] ?? [];
-      const length = perToken ? mask.filter((m) => m === 1).length : 1;
-      const expectedSize = perToken ? length * tokenSize : rowSize;
+      const { positions, width, rowSize } = unpaddedLayout(reference, name, r);
+      const expectedSize = positions * width;
       if (!out || out.data.length !== expectedSize) {
         problems.push(`${name} row ${r}: expected ${expectedSize} values, got ${out?.data.length ?? 'none'}`);
         max = Number.POSITIVE_INFINITY;
@@ -83,19 +97,13 @@ export function agreementWith(
   const minCosine: Record<string, number> = {};
   let agree = 0;
   let positions = 0;
-  const padded = reference.inputs.input_ids[0]?.length ?? 0;
   for (const [name, ref] of Object.entries(reference.outputs)) {
-    // [b, s, d]: vectors per token, mean-pooled; [b, s] (span logits): one vector of the unpadded
-    // positions per row; [b, d]: the row.
-    const hasSequence = ref.dims.length >= 2 && ref.dims[1] === padded && name !== 'pooler_output';
-    const perToken = hasSequence && ref.dims.length >= 3;
-    const rowSize = ref.dims.slice(1).reduce((a, b) => a * b, 1);
+    const perToken = ref.dims.length >= 3;
     let min = 1;
     reference.inputs.input_ids.forEach((_, r) => {
       const out = rows[r]?.[name];
-      const unpadded = (reference.inputs.attention_mask[r] ?? []).filter((m) => m === 1).length;
-      const length = perToken ? unpadded : 1;
-      const width = perToken ? ref.dims.slice(2).reduce((a, b) => a * b, 1) : hasSequence ? unpadded : rowSize;
+      // Per-token vectors are mean-pooled; other layouts are one vector per row.
+      const { positions: length, width, rowSize } = unpaddedLayout(reference, name, r);
       if (!out || out.data.length !== length * width) {
         min = Number.NaN;
         return;
