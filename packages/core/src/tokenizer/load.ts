@@ -84,7 +84,8 @@ export function tokenizerFromVocab(
 /**
  * The tokenizer of a model folder: `tokenizer.json` when present (with tokenizer_config.json), else
  * `vocab.txt` with tokenizer_config.json and special_tokens_map.json. `files` is resolved model files or
- * any model source (`'./models/ner'`, a hub id, a URL, `{ files }`), resolved with `sourceOptions`.
+ * any model source (`'./models/ner'`, a hub id, a URL, `{ files }`), resolved with the source options
+ * (cache, hub base URL, revision, fetch...) as `loadModel` does.
  *
  * @throws BertwebError `MODEL_NOT_FOUND` when the folder has neither tokenizer.json nor vocab.txt;
  *   `TOKENIZER_MISMATCH` as {@link tokenizerFromJson} / {@link tokenizerFromVocab}.
@@ -96,10 +97,10 @@ export function tokenizerFromVocab(
  */
 export async function loadTokenizer(
   source: ModelFiles | ModelSource,
-  options: TokenizerLoadOptions & { readonly signal?: AbortSignal; readonly sourceOptions?: SourceOptions } = {},
+  options: TokenizerLoadOptions & SourceOptions = {},
 ): Promise<Tokenizer> {
   const { signal } = options;
-  const files = isModelFiles(source) ? source : resolveSource(source, options.sourceOptions);
+  const files = isModelFiles(source) ? source : resolveSource(source, options);
   const opt = signal ? { signal } : {};
   const optional = async (name: string): Promise<unknown> =>
     (await files.exists(name, opt)) ? await files.json(name, opt) : undefined;
