@@ -25,7 +25,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { configureRuntime, type Encoding, loadModel, loadOrt } from '@bertweb/core';
+import { type Encoding, env, loadModel, loadOrt } from '@bertweb/core';
 import { createEmbedder, parseStsCsv } from '@bertweb/embeddings';
 import { bertTokenizerJson } from '../packages/core/src/tokenizer/test-utils/reference.js';
 import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   const all = parseStsCsv(readFileSync(stsb, 'utf8'));
   const unique = [...new Set(all.flatMap((p) => [p.sentence1, p.sentence2]))];
 
-  configureRuntime({ numThreads: THREADS });
+  env.numThreads = THREADS;
   const ort = await loadOrt();
   const coreRequire = createRequire(path.join(root, 'packages', 'core', 'package.json'));
   ort.env.wasm.wasmPaths = `${path.dirname(coreRequire.resolve('onnxruntime-web'))}/`;

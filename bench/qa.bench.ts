@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { configureRuntime, type Encoding, loadModel, loadOrt } from '@bertweb/core';
+import { type Encoding, env, loadModel, loadOrt } from '@bertweb/core';
 import { buildWindows, createReader, parseSquad, type SquadQuestion } from '@bertweb/qa';
 import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
 import { environment, interleaved, median, type System } from './lib/measure.js';
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     else paragraphs.push([q]);
   }
 
-  configureRuntime({ numThreads: THREADS });
+  env.numThreads = THREADS;
   const ort = await loadOrt();
   const coreRequire = createRequire(path.join(root, 'packages', 'core', 'package.json'));
   ort.env.wasm.wasmPaths = `${path.dirname(coreRequire.resolve('onnxruntime-web'))}/`;

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { configureRuntime, type Encoding, loadOrt } from '@bertweb/core';
+import { type Encoding, env, loadOrt } from '@bertweb/core';
 import { createTagger } from '@bertweb/tagging';
 import { bertTokenizerJson } from '../packages/core/src/tokenizer/test-utils/reference.js';
 import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
 
   // One ORT-web module for both libraries: bertweb's, handed to Transformers.js through the symbol it
   // checks for an embedding runtime, with local WASM files (no CDN).
-  configureRuntime({ numThreads: THREADS });
+  env.numThreads = THREADS;
   const ort = await loadOrt();
   // onnxruntime-web is a dependency of @bertweb/core, not of the bench package: resolve it from there.
   const coreRequire = createRequire(path.join(root, 'packages', 'core', 'package.json'));

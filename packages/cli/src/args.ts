@@ -7,15 +7,25 @@ export interface ParsedArgs {
   readonly flags: ReadonlyMap<string, string | true>;
 }
 
+/** The flags a command knows, for {@link parseArgs}. */
+export interface FlagSpec {
+  /** Every known flag; when given, any other is `INPUT_INVALID` ("unknown option"). */
+  readonly known?: readonly string[];
+  /** Flags that take no value. */
+  readonly booleans?: readonly string[];
+}
+
 /**
- * Parses argv after the command name. Unknown flags are rejected by {@link checkFlags}.
+ * Parses argv after the command name: `--name value`, `--name=value`, boolean `--flag`, `--` ends flags.
  *
  * @example
  * ```ts
- * parseArgs(['--model', 'm', '--normalize']).flags.get('normalize'); // true
+ * parseArgs(['--model', 'm', '--normalize'], { known: ['model', 'normalize'], booleans: ['normalize'] })
+ *   .flags.get('normalize'); // true
  * ```
  */
-export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<string> = new Set()): ParsedArgs {
+export function parseArgs(argv: readonly string[], spec: FlagSpec = {}): ParsedArgs {
+  const booleanFlags = new Set(spec.booleans ?? []);
   const positionals: string[] = [];
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
@@ -30,6 +40,7 @@ export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<str
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
+    if (spec.known && !spec.known.includes(name)) throw new BertwebError('INPUT_INVALID', `unknown option --${name}`);
     if (eq !== -1) flags.set(name, arg.slice(eq + 1));
     else if (booleanFlags.has(name)) flags.set(name, true);
     else {
@@ -54,7 +65,7 @@ export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<str
  */
 export function checkFlags(args: ParsedArgs, known: readonly string[]): void {
   for (const name of args.flags.keys()) {
-    if (!known.includes(name)) throw new BertwebError('INPUT_INVALID', `unknown flag --${name}`);
+    if (!known.includes(name)) throw new BertwebError('INPUT_INVALID', `unknown option --${name}`);
   }
 }
 

@@ -10,6 +10,7 @@ const echo: Command = {
   name: 'echo',
   summary: 'prints its lines as JSON',
   usage: 'bertweb echo [--upper]',
+  flags: ['upper'],
   booleanFlags: ['upper'],
   async run(args, io) {
     for await (const line of io.lines()) io.out(JSON.stringify(args.flags.get('upper') ? line.toUpperCase() : line));
@@ -43,7 +44,7 @@ describe('runCli', () => {
 
 describe('parseArgs', () => {
   it('handles --k v, --k=v, booleans and positionals', () => {
-    const args = parseArgs(['squad', '--model', 'm', '--data=f.json', '--normalize', 'x'], new Set(['normalize']));
+    const args = parseArgs(['squad', '--model', 'm', '--data=f.json', '--normalize', 'x'], { booleans: ['normalize'] });
     expect(args.positionals).toEqual(['squad', 'x']);
     expect(Object.fromEntries(args.flags)).toEqual({ model: 'm', data: 'f.json', normalize: true });
     expect(() => parseArgs(['--model'])).toThrowError(expect.objectContaining({ code: 'INPUT_INVALID' }));

@@ -1,4 +1,5 @@
 /** `bertweb`: dispatch, help, and the JSON error contract (exit code != 0, one JSON line on stderr). */
+import { createRequire } from 'node:module';
 import { BertwebError, toBertwebError } from '@bertweb/core';
 import { checkFlags, parseArgs } from './args.js';
 import type { Command } from './command.js';
@@ -27,7 +28,7 @@ export async function runCli(
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version') {
-    io.out('bertweb 0.1.0');
+    io.out(`bertweb ${cliVersion()}`);
     return EXIT.ok;
   }
   const command = commands.find((c) => c.name === name);
@@ -38,7 +39,7 @@ export async function runCli(
       io.out(command.usage);
       return EXIT.ok;
     }
-    const args = parseArgs(rest, new Set(command.booleanFlags ?? []));
+    const args = parseArgs(rest, { known: command.flags, booleans: command.booleanFlags ?? [] });
     await command.run(args, io);
     return EXIT.ok;
   } catch (error) {
@@ -50,6 +51,11 @@ export async function runCli(
     );
     return err.code === 'INPUT_INVALID' && !command ? EXIT.usage : EXIT.failure;
   }
+}
+
+/** The version in this package's package.json (`../package.json` from both `src/` and `dist/`). */
+function cliVersion(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
 function globalHelp(commands: readonly Command[]): string {

@@ -10,7 +10,9 @@ export interface Command {
   readonly summary: string;
   /** Full usage text for `bertweb <name> --help`. */
   readonly usage: string;
-  /** Flags that take no value. */
+  /** Every flag the command knows (with or without a value); others are `INPUT_INVALID` before it runs. */
+  readonly flags: readonly string[];
+  /** The flags of {@link Command.flags} that take no value. */
   readonly booleanFlags?: readonly string[];
   run(args: ParsedArgs, io: CommandIO): Promise<void>;
 }

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DTYPE_FILES } from './core.js';
 import { convert } from './node.js';
-import { ONNX_FILE_NAMES } from './pipeline.js';
 import {
   argmaxAgreement,
   FIXTURES,
@@ -75,7 +75,7 @@ describe.each(CASES)('$name ($reader)', ({ name, task }) => {
 
   it.each(DTYPES)('%s matches PyTorch', async (dtype: Dtype) => {
     const ref = reference(name);
-    const session = await ort.InferenceSession.create(path.join(out, ONNX_FILE_NAMES[dtype]));
+    const session = await ort.InferenceSession.create(path.join(out, DTYPE_FILES[dtype]));
     try {
       expect([...session.outputNames].sort()).toEqual(Object.keys(ref.outputs).sort());
       const results = await session.run(feeds(ort, ref, session.inputNames));

@@ -10,11 +10,11 @@ import { type BaseModelFiles, type FileSet, fileSetAsBase } from './io/file-set.
 import { findWeightsFile, openCheckpoint } from './model/checkpoint.js';
 import { writeChunks } from './onnx/proto.js';
 import {
+  COPIED_FILES,
   type ConvertOptions,
   type ConvertSummary,
   convertCheckpoint,
   type OutputSink,
-  TOKENIZER_FILES,
 } from './pipeline.js';
 
 /** Options of {@link convert}. */
@@ -232,7 +232,7 @@ export async function convert(options: NodeConvertOptions): Promise<NodeConvertR
       // A single weights file: it, plus the metadata files beside it.
       const dir = path.dirname(from);
       const siblings = await listFiles(fs, path, dir, 1);
-      const keep = new Set([path.basename(from), 'config.json', 'tag.dict', 'classes.dict', ...TOKENIZER_FILES]);
+      const keep = new Set([path.basename(from), 'config.json', 'tag.dict', 'classes.dict', ...COPIED_FILES]);
       const chosen = siblings.filter((n) => keep.has(n) || /(^|_)crf\.(pth\.tar|pth|pt|bin)$/.test(n));
       if (!findWeightsFile([path.basename(from)])) {
         throw new BertwebError('INPUT_INVALID', `${options.from} is not a known weights file or archive`);

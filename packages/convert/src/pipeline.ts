@@ -3,47 +3,31 @@
  * checkpoint + base model -> config.json, tokenizer files, crf.json and the ONNX variants, written through
  * an {@link OutputSink}.
  */
-import { BertwebError, throwIfAborted } from './core.js';
+import {
+  architectureName,
+  BertwebError,
+  DTYPE_FILES,
+  DTYPES,
+  type Dtype,
+  type ModelTask,
+  SENTENCE_TRANSFORMERS_FILES,
+  TOKENIZER_FILES,
+  throwIfAborted,
+} from './core.js';
 import { readAll } from './io/byte-source.js';
 import type { BaseModelFiles } from './io/file-set.js';
 import type { Checkpoint } from './model/checkpoint.js';
-import {
-  architectureName,
-  type ConvertTask,
-  configFamily,
-  configTask,
-  type EncoderConfig,
-  parseEncoderConfig,
-  parseTask,
-} from './model/config.js';
+import { configFamily, configTask, type EncoderConfig, parseEncoderConfig, parseTask } from './model/config.js';
 import { readFloat32, type TensorRef } from './model/tensor.js';
 import { mapWeights } from './model/weights.js';
-import { buildBertGraph, type OnnxDtype, type Q8Mode } from './onnx/bert-graph.js';
+import { buildBertGraph, type Q8Mode } from './onnx/bert-graph.js';
 import type { Chunk } from './onnx/proto.js';
 
-/** ONNX file name of each dtype (Transformers.js conventions). */
-export const ONNX_FILE_NAMES: Readonly<Record<OnnxDtype, string>> = {
-  fp32: 'onnx/model.onnx',
-  fp16: 'onnx/model_fp16.onnx',
-  q8: 'onnx/model_quantized.onnx',
-  q4: 'onnx/model_q4.onnx',
-};
-
-/** All dtypes, the default of `--dtype`. */
-export const ALL_DTYPES: readonly OnnxDtype[] = ['fp32', 'fp16', 'q8', 'q4'];
-
-/** Tokenizer and pooling files copied into the output (from the checkpoint, else from the base model). */
-export const TOKENIZER_FILES: readonly string[] = [
-  'tokenizer.json',
-  'vocab.txt',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'added_tokens.json',
-  'modules.json',
-  'sentence_bert_config.json',
-  'config_sentence_transformers.json',
-  '1_Pooling/config.json',
-];
+/**
+ * Files copied into the output as they are (from the checkpoint, else from the base model): the tokenizer
+ * and the sentence-transformers pooling setup.
+ */
+export const COPIED_FILES: readonly string[] = [...TOKENIZER_FILES, ...SENTENCE_TRANSFORMERS_FILES];
 
 /** Progress of a conversion. */
 export interface ConvertProgress {
@@ -58,9 +42,9 @@ export interface ConvertProgress {
 /** Options common to every entry point. */
 export interface ConvertOptions {
   /** Variants to write; default all four. */
-  readonly dtypes?: readonly OnnxDtype[];
+  readonly dtypes?: readonly Dtype[];
   /** `auto` (default) or a task / alias (`ner`, `qa`, `classify`, `base`). */
-  readonly task?: ConvertTask | 'auto' | string;
+  readonly task?: ModelTask | 'auto' | string;
   /**
    * Tensors that are neither used nor known to be safe to drop (pretraining heads, buffers) mean the
    * graph would compute something other than the checkpoint: `MODEL_INVALID` by default; with this flag,
@@ -86,7 +70,7 @@ export interface OutputSink {
 /** What a conversion produced. */
 export interface ConvertSummary {
   readonly family: EncoderConfig['family'];
-  readonly task: ConvertTask;
+  readonly task: ModelTask;
   readonly encoder: EncoderConfig;
   /** id -> label for classification heads. */
   readonly labels?: readonly string[];
@@ -153,10 +137,10 @@ export async function convertCheckpoint(
   options: ConvertOptions = {},
 ): Promise<ConvertSummary> {
   const warnings: string[] = [];
-  const dtypes = [...new Set(options.dtypes ?? ALL_DTYPES)];
+  const dtypes = [...new Set(options.dtypes ?? DTYPES)];
   if (dtypes.length === 0) throw new BertwebError('INPUT_INVALID', 'no dtype to write');
   for (const d of dtypes) {
-    if (!(d in ONNX_FILE_NAMES)) throw new BertwebError('INPUT_INVALID', `unknown dtype ${d}; use fp32, fp16, q8, q4`);
+    if (!(d in DTYPE_FILES)) throw new BertwebError('INPUT_INVALID', `unknown dtype ${d}; use fp32, fp16, q8, q4`);
   }
   const task = parseTask(options.task ?? 'auto');
 
@@ -182,7 +166,7 @@ export async function convertCheckpoint(
     tensors = merged;
   }
 
-  const labelTask: ConvertTask | undefined =
+  const labelTask: ModelTask | undefined =
     checkpoint.labelFile?.kind === 'tag'
       ? 'token-classification'
       : checkpoint.labelFile?.kind === 'classes'
@@ -249,7 +233,7 @@ export async function convertCheckpoint(
   const small = new Map<string, Uint8Array>();
   small.set('config.json', json(outConfig));
   const checkpointNames = new Set(checkpoint.files.names());
-  for (const name of TOKENIZER_FILES) {
+  for (const name of COPIED_FILES) {
     if (checkpointNames.has(name)) small.set(name, await readAll(await checkpoint.files.open(name)));
     else if (base && (await base.exists(name))) small.set(name, await base.bytes(name));
   }
@@ -269,7 +253,7 @@ export async function convertCheckpoint(
   }
   for (const dtype of dtypes) {
     throwIfAborted(options.signal);
-    const name = ONNX_FILE_NAMES[dtype];
+    const name = DTYPE_FILES[dtype];
     const model = buildBertGraph(encoder, mapped.weights, mapped.task, {
       dtype,
       ...(options.q8Mode ? { q8Mode: options.q8Mode } : {}),

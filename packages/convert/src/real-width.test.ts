@@ -13,7 +13,7 @@
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertFiles } from './convert-files.js';
-import { ONNX_FILE_NAMES } from './pipeline.js';
+import { DTYPE_FILES } from './core.js';
 import { maxAbsDiff, minMeanPooledCosine } from './test-utils/fixtures.js';
 import { gaussian } from './test-utils/random.js';
 import { encodeSafetensors, type FloatTensor } from './test-utils/safetensors.js';
@@ -95,25 +95,25 @@ describe('real width (hidden 768, 12 heads, FFN 3072)', () => {
 
   beforeAll(async () => {
     out = await convertFiles(checkpoint(), { dtypes: ['fp32', 'fp16', 'q8', 'q4'] });
-    reference = await hidden(out.get(ONNX_FILE_NAMES.fp32) as Uint8Array);
+    reference = await hidden(out.get(DTYPE_FILES.fp32) as Uint8Array);
   });
 
   it('sizes: q8 about 1/4 of fp32, q4 about 1/6', () => {
-    const size = (d: keyof typeof ONNX_FILE_NAMES) => out.get(ONNX_FILE_NAMES[d])?.byteLength ?? 0;
+    const size = (d: keyof typeof DTYPE_FILES) => out.get(DTYPE_FILES[d])?.byteLength ?? 0;
     expect(size('fp16') / size('fp32')).toBeCloseTo(0.5, 2);
     expect(size('q8') / size('fp32')).toBeLessThan(0.27);
     expect(size('q4') / size('fp32')).toBeLessThan(1 / 6);
   });
 
   it('fp16 stays within 2e-2 of fp32', async () => {
-    expect(maxAbsDiff(await hidden(out.get(ONNX_FILE_NAMES.fp16) as Uint8Array), reference)).toBeLessThanOrEqual(2e-2);
+    expect(maxAbsDiff(await hidden(out.get(DTYPE_FILES.fp16) as Uint8Array), reference)).toBeLessThanOrEqual(2e-2);
   });
 
   it.each([
     ['q8', 0.99],
     ['q4', 0.98],
   ] as const)('%s: mean-pooled cosine >= %d', async (dtype, bound) => {
-    const got = await hidden(out.get(ONNX_FILE_NAMES[dtype]) as Uint8Array);
+    const got = await hidden(out.get(DTYPE_FILES[dtype]) as Uint8Array);
     expect(minMeanPooledCosine(got, reference, [BATCH, SEQ, H], mask)).toBeGreaterThanOrEqual(bound);
   });
 });

@@ -4,6 +4,8 @@
  *
  * @packageDocumentation
  */
+
+export { type BertwebEnv, env, type LogLevel } from './env.js';
 export {
   BertwebError,
   ERROR_CODES,
@@ -13,24 +15,39 @@ export {
   throwIfAborted,
   toBertwebError,
 } from './errors.js';
-export { DTYPE_FILES, probeWebGpu, type WebGpuProbe, wasmSimdSupported } from './runtime/backend.js';
+export {
+  ARCHITECTURES,
+  architectureName,
+  CONFIG_FILE,
+  CRF_FILE,
+  DTYPE_FILES,
+  DTYPES,
+  type Dtype,
+  isDtype,
+  MODEL_TASKS,
+  type ModelFamily,
+  type ModelTask,
+  SENTENCE_TRANSFORMERS_FILES,
+  TASK_OUTPUTS,
+  TOKENIZER_FILES,
+  taskOfArchitecture,
+} from './layout.js';
+export { probeWebGpu, type WebGpuProbe, wasmSimdSupported } from './runtime/backend.js';
 export { type BatcherOptions, MicroBatcher, planBatches } from './runtime/batcher.js';
 export { parseModelConfig } from './runtime/config.js';
 export { loadModel } from './runtime/model.js';
 export { type OnnxGraphSummary, summarizeOnnx } from './runtime/onnx-graph.js';
-export { configureRuntime, loadOrt, type RuntimeSettings } from './runtime/ort.js';
+export { loadOrt } from './runtime/ort.js';
 export { isLoadedModel, type ResolvedModel, resolveModel } from './runtime/resolve-model.js';
 export { createSession, type RawTensor, type Session } from './runtime/session.js';
 export type {
   Backend,
   BackendPreference,
   BackendReport,
-  Dtype,
   InferOptions,
   LoadedModel,
   LoadModelOptions,
   ModelInfo,
-  ModelTask,
   TensorOutput,
 } from './runtime/types.js';
 export * from './sources/index.js';

@@ -1,7 +1,7 @@
 /** `bertweb classify --model M [--pair]`: stdin lines (or text<TAB>pair lines) -> ranked labels per line. */
 import { type Activation, type ClassifierInput, createClassifier } from '@bertweb/classify';
 import { BertwebError } from '@bertweb/core';
-import { checkFlags, choiceFlag, intFlag, numberFlag, stringFlag } from '../args.js';
+import { choiceFlag, intFlag, numberFlag, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../command.js';
 import { forEachLineBatch } from '../io.js';
 
@@ -23,9 +23,9 @@ ${MODEL_FLAGS_USAGE}
   --activation A           softmax | sigmoid | none (default from config.json problem_type)
   --max-length N           tokens per input including special tokens (default: the model limit)
   --details                write {"labels": [...], "truncated": true|false} per line instead`,
+  flags: [...MODEL_FLAGS, 'pair', 'top-k', 'threshold', 'activation', 'max-length', 'details'],
   booleanFlags: ['pair', 'details', 'no-cache'],
   async run(args, io) {
-    checkFlags(args, [...MODEL_FLAGS, 'pair', 'top-k', 'threshold', 'activation', 'max-length', 'details']);
     const topK = intFlag(args, 'top-k');
     const threshold = numberFlag(args, 'threshold');
     const activation = choiceFlag<Activation>(args, 'activation', ['softmax', 'sigmoid', 'none']);

@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '@bertweb/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseArgs } from '../args.js';
 import { runCli } from '../cli.js';
 import { memoryIO } from '../io.js';
+import { convertCommand, convertOptions } from './convert.js';
+
+/** The flags as `bertweb convert` parses them. */
+const parseConvertArgs = (argv: string[]) =>
+  convertOptions(parseArgs(argv, { known: convertCommand.flags, booleans: convertCommand.booleanFlags ?? [] }));
 
 const convertFixtures = fileURLToPath(new URL('../../../../models/fixtures/convert/', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'bertweb-cli-convert-'));
@@ -51,5 +57,44 @@ describe('bertweb convert', () => {
     expect(await runCli(['convert', '--from', join(scratch, 'nope.bin'), '--out', out], io)).toBe(1);
     expect(JSON.parse(io.stderr[0] as string).error.code).toBe('MODEL_NOT_FOUND');
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('convert flags', () => {
+  it('parses the CLI contract', () => {
+    expect(
+      parseConvertArgs([
+        '--from',
+        'ner.tar.gz',
+        '--base',
+        'DeepPavlov/rubert-base-cased',
+        '--out',
+        'm',
+        '--dtype=q8,q4',
+        '--task',
+        'ner',
+        '--overwrite',
+      ]),
+    ).toEqual({
+      from: 'ner.tar.gz',
+      base: 'DeepPavlov/rubert-base-cased',
+      out: 'm',
+      dtypes: ['q8', 'q4'],
+      task: 'ner',
+      overwrite: true,
+    });
+    expect(parseConvertArgs(['--from', 'a', '--out', 'b']).dtypes).toEqual(['fp32', 'fp16', 'q8', 'q4']);
+    expect(parseConvertArgs(['--from', 'a', '--out', 'b', '--float-embeddings']).quantizeEmbeddings).toBe(false);
+    expect(parseConvertArgs(['--from', 'a', '--out', 'b'])).not.toHaveProperty('quantizeEmbeddings');
+  });
+
+  it('rejects bad arguments with the usage text', () => {
+    expect(() => parseConvertArgs(['--out', 'b'])).toThrow(/--from is required/);
+    expect(() => parseConvertArgs(['--from', 'a', '--out', 'b', '--dtype', 'int4'])).toThrow(/unknown dtype int4/);
+    expect(() => parseConvertArgs(['--from', 'a', '--out', 'b', '--frobnicate'])).toThrow(
+      /unknown option --frobnicate/,
+    );
+    expect(() => parseConvertArgs(['--from', '--out', 'b'])).toThrow(/--from needs a value/);
+    expect(() => parseConvertArgs(['--from', 'a', '--out', 'b', '--task', 'x'])).toThrow(/unknown task/);
   });
 });

@@ -1,6 +1,6 @@
 /** `bertweb embed --model M [--pooling P] [--normalize]`: stdin lines -> one JSON array of floats per line. */
 import { createEmbedder, type EmbedderOptions, type LongTextMode, type Pooling } from '@bertweb/embeddings';
-import { checkFlags, choiceFlag, intFlag, type ParsedArgs, stringFlag } from '../args.js';
+import { choiceFlag, intFlag, type ParsedArgs, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../command.js';
 import { type CommandIO, forEachLineBatch } from '../io.js';
 
@@ -43,9 +43,9 @@ input line, in order. An empty line gives a zero vector.
 
 ${MODEL_FLAGS_USAGE}
 ${EMBEDDER_FLAGS_USAGE}`,
+  flags: [...MODEL_FLAGS, ...EMBEDDER_FLAGS],
   booleanFlags: ['normalize', 'no-cache'],
   async run(args, io) {
-    checkFlags(args, [...MODEL_FLAGS, ...EMBEDDER_FLAGS]);
     const embedder = await createEmbedder(stringFlag(args, 'model', true), embedderOptions(args, io));
     const signal = io.signal ? { signal: io.signal } : {};
     try {

@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BertwebError } from '@bertweb/core';
 import { createTagger, entityMetrics, parseConll, parseFactRuEval, type TaggedSentence } from '@bertweb/tagging';
-import { checkFlags, intFlag, stringFlag } from '../args.js';
+import { intFlag, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE } from '../command.js';
 import { TAGGER_FLAGS, TAGGER_FLAGS_USAGE, taggerOptions } from './tag.js';
 
@@ -29,9 +29,9 @@ ${MODEL_FLAGS_USAGE}
   --data FILE|DIR          CoNLL file or factRuEval-2016 folder
   --limit N                only the first N sentences
 ${TAGGER_FLAGS_USAGE}`,
+  flags: [...MODEL_FLAGS, ...TAGGER_FLAGS, 'data', 'limit'],
   booleanFlags: ['constrain', 'no-cache'],
   async run(args, io) {
-    checkFlags(args, [...MODEL_FLAGS, ...TAGGER_FLAGS, 'data', 'limit']);
     const dataPath = stringFlag(args, 'data', true);
     const limit = intFlag(args, 'limit');
     const all = await readNerData(dataPath);

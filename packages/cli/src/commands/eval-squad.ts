@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { BertwebError } from '@bertweb/core';
 import { createReader, evaluateSquadV1, evaluateSquadV2, parseSquad, type SquadQuestion } from '@bertweb/qa';
-import { checkFlags, intFlag, stringFlag } from '../args.js';
+import { intFlag, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE } from '../command.js';
 import { READER_FLAGS, READER_FLAGS_USAGE, readerOptions } from './qa.js';
 
@@ -25,9 +25,9 @@ ${MODEL_FLAGS_USAGE}
   --limit N                only the first N questions (in file order)
   --predictions OUT        also write {"<question id>": "<answer text>"} (the official predictions format)
 ${READER_FLAGS_USAGE}`,
+  flags: [...MODEL_FLAGS, ...READER_FLAGS, 'data', 'limit', 'predictions'],
   booleanFlags: ['no-cache'],
   async run(args, io) {
-    checkFlags(args, [...MODEL_FLAGS, ...READER_FLAGS, 'data', 'limit', 'predictions']);
     const dataPath = stringFlag(args, 'data', true);
     const limit = intFlag(args, 'limit');
     let text: string;

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { BertwebError } from '@bertweb/core';
 import { createEmbedder, parseStsCsv, pearson, similarity, spearman } from '@bertweb/embeddings';
-import { checkFlags, intFlag, stringFlag } from '../args.js';
+import { intFlag, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE } from '../command.js';
 import { EMBEDDER_FLAGS, EMBEDDER_FLAGS_USAGE, embedderOptions } from './embed.js';
 
@@ -20,9 +20,9 @@ ${MODEL_FLAGS_USAGE}
   --data FILE              STS CSV file
   --limit N                only the first N pairs
 ${EMBEDDER_FLAGS_USAGE}`,
+  flags: [...MODEL_FLAGS, ...EMBEDDER_FLAGS, 'data', 'limit'],
   booleanFlags: ['normalize', 'no-cache'],
   async run(args, io) {
-    checkFlags(args, [...MODEL_FLAGS, ...EMBEDDER_FLAGS, 'data', 'limit']);
     const dataPath = stringFlag(args, 'data', true);
     const limit = intFlag(args, 'limit');
     let text: string;

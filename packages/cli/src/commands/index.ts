@@ -1,5 +1,6 @@
 /** Every sub-command, in the order `bertweb --help` lists them. */
 import { BertwebError } from '@bertweb/core';
+import { checkFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { classifyCommand } from './classify.js';
 import { convertCommand } from './convert.js';
@@ -26,6 +27,7 @@ function evalRouter(targets: readonly Command[]): Command {
     usage: [`bertweb eval ${names.join('|')} --model M --data FILE ...`, ...targets.map((t) => `\n${t.usage}`)].join(
       '\n',
     ),
+    flags: [...new Set(targets.flatMap((t) => t.flags))],
     booleanFlags: [...new Set(targets.flatMap((t) => t.booleanFlags ?? []))],
     async run(args, io) {
       const [target, ...positionals] = args.positionals;
@@ -36,6 +38,7 @@ function evalRouter(targets: readonly Command[]): Command {
           `bertweb eval needs one of ${names.join(', ')}; got ${target ?? 'none'}`,
         );
       }
+      checkFlags(args, command.flags);
       await command.run({ positionals, flags: args.flags }, io);
     },
   };

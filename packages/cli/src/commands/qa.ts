@@ -1,6 +1,6 @@
 /** `bertweb qa --model M --question Q --context C`: the best answer (or top-k) as JSON. */
 import { createReader, type ReaderOptions } from '@bertweb/qa';
-import { checkFlags, intFlag, numberFlag, type ParsedArgs, stringFlag } from '../args.js';
+import { intFlag, numberFlag, type ParsedArgs, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../command.js';
 import type { CommandIO } from '../io.js';
 
@@ -51,9 +51,9 @@ ${MODEL_FLAGS_USAGE}
   --context C              the context (default: stdin)
   --top-k N                the N best answers
 ${READER_FLAGS_USAGE}`,
+  flags: [...MODEL_FLAGS, ...READER_FLAGS, 'question', 'context', 'top-k'],
   booleanFlags: ['no-cache'],
   async run(args, io) {
-    checkFlags(args, [...MODEL_FLAGS, ...READER_FLAGS, 'question', 'context', 'top-k']);
     const question = stringFlag(args, 'question', true);
     const context = stringFlag(args, 'context') ?? (await io.readAll());
     const topK = intFlag(args, 'top-k');

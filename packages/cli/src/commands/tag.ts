@@ -1,6 +1,6 @@
 /** `bertweb tag --model M`: stdin lines -> one JSON array of entities per line. */
 import { createTagger, type TaggerOptions, type TagScheme } from '@bertweb/tagging';
-import { checkFlags, choiceFlag, intFlag, type ParsedArgs, stringFlag } from '../args.js';
+import { choiceFlag, intFlag, type ParsedArgs, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../command.js';
 import { type CommandIO, forEachLineBatch } from '../io.js';
 
@@ -58,9 +58,9 @@ are tagged in overlapping windows. An empty line gives [].
 
 ${MODEL_FLAGS_USAGE}
 ${TAGGER_FLAGS_USAGE}`,
+  flags: [...MODEL_FLAGS, ...TAGGER_FLAGS],
   booleanFlags: ['constrain', 'no-cache'],
   async run(args, io) {
-    checkFlags(args, [...MODEL_FLAGS, ...TAGGER_FLAGS]);
     const tagger = await createTagger(stringFlag(args, 'model', true), taggerOptions(args, io));
     const signal = io.signal ? { signal: io.signal } : {};
     try {

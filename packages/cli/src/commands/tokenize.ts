@@ -1,6 +1,6 @@
 /** `bertweb tokenize --model M [--pair] [--max-length N]`: stdin lines -> {"ids","tokens","offsets"} per line. */
 import { loadTokenizer, resolveSource } from '@bertweb/core';
-import { checkFlags, intFlag, stringFlag } from '../args.js';
+import { intFlag, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, modelOptions } from '../command.js';
 
 export const tokenizeCommand: Command = {
@@ -16,9 +16,9 @@ Only the tokenizer files of the model are read (no ONNX download).
   --pair               each line holds a pair separated by a tab
   --max-length N       truncate (longest_first) to N tokens including special tokens
   --no-special-tokens  do not add [CLS]/[SEP]`,
+  flags: [...MODEL_FLAGS, 'pair', 'max-length', 'no-special-tokens'],
   booleanFlags: ['pair', 'no-special-tokens', 'no-cache'],
   async run(args, io) {
-    checkFlags(args, [...MODEL_FLAGS, 'pair', 'max-length', 'no-special-tokens']);
     const options = modelOptions(args, io);
     const files = resolveSource(stringFlag(args, 'model', true), options);
     const tokenizer = await loadTokenizer(files, io.signal ? { signal: io.signal } : {});

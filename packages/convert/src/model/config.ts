@@ -1,14 +1,4 @@
-import { BertwebError } from '../core.js';
-
-/** Encoder families the converter knows. */
-export type ModelFamily = 'bert' | 'distilbert';
-
-/** What the converted graph computes (DESIGN.md outputs per task). */
-export type ConvertTask =
-  | 'feature-extraction'
-  | 'token-classification'
-  | 'question-answering'
-  | 'sequence-classification';
+import { ARCHITECTURES, BertwebError, type ModelFamily, type ModelTask } from '../core.js';
 
 /** Activation of the feed-forward block. */
 export type Activation = 'gelu' | 'gelu_tanh' | 'relu';
@@ -36,38 +26,7 @@ const ACTIVATIONS: Readonly<Record<string, Activation>> = {
   relu: 'relu',
 };
 
-/** Architectures (config `architectures[0]`) -> family and task. MLM/pretraining heads convert to the encoder. */
-export const ARCHITECTURES: Readonly<Record<string, { family: ModelFamily; task: ConvertTask }>> = {
-  BertModel: { family: 'bert', task: 'feature-extraction' },
-  BertForMaskedLM: { family: 'bert', task: 'feature-extraction' },
-  BertForPreTraining: { family: 'bert', task: 'feature-extraction' },
-  BertForNextSentencePrediction: { family: 'bert', task: 'feature-extraction' },
-  BertForTokenClassification: { family: 'bert', task: 'token-classification' },
-  BertForQuestionAnswering: { family: 'bert', task: 'question-answering' },
-  BertForSequenceClassification: { family: 'bert', task: 'sequence-classification' },
-  DistilBertModel: { family: 'distilbert', task: 'feature-extraction' },
-  DistilBertForMaskedLM: { family: 'distilbert', task: 'feature-extraction' },
-  DistilBertForTokenClassification: { family: 'distilbert', task: 'token-classification' },
-  DistilBertForQuestionAnswering: { family: 'distilbert', task: 'question-answering' },
-  DistilBertForSequenceClassification: { family: 'distilbert', task: 'sequence-classification' },
-};
-
-/** The architecture name written to the output config.json for a family and task. */
-export function architectureName(family: ModelFamily, task: ConvertTask): string {
-  const prefix = family === 'bert' ? 'Bert' : 'DistilBert';
-  switch (task) {
-    case 'feature-extraction':
-      return `${prefix}Model`;
-    case 'token-classification':
-      return `${prefix}ForTokenClassification`;
-    case 'question-answering':
-      return `${prefix}ForQuestionAnswering`;
-    case 'sequence-classification':
-      return `${prefix}ForSequenceClassification`;
-  }
-}
-
-const TASK_ALIASES: Readonly<Record<string, ConvertTask | 'auto'>> = {
+const TASK_ALIASES: Readonly<Record<string, ModelTask | 'auto'>> = {
   auto: 'auto',
   base: 'feature-extraction',
   embed: 'feature-extraction',
@@ -94,7 +53,7 @@ const TASK_ALIASES: Readonly<Record<string, ConvertTask | 'auto'>> = {
  * parseTask('ner'); // 'token-classification'
  * ```
  */
-export function parseTask(value: string): ConvertTask | 'auto' {
+export function parseTask(value: string): ModelTask | 'auto' {
   const task = TASK_ALIASES[value.toLowerCase()];
   if (!task) {
     throw new BertwebError(
@@ -206,7 +165,7 @@ function checkHeads(enc: EncoderConfig): EncoderConfig {
 }
 
 /** The task named by a config's `architectures`, when it names a known one. */
-export function configTask(config: Record<string, unknown>): ConvertTask | undefined {
+export function configTask(config: Record<string, unknown>): ModelTask | undefined {
   const archs = Array.isArray(config.architectures) ? config.architectures : [];
   for (const arch of archs) {
     if (typeof arch !== 'string') continue;

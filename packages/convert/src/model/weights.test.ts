@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseConvertArgs } from '../args.js';
 import { bytesSource } from '../io/byte-source.js';
 import { parseLabelDict } from './checkpoint.js';
 import { type EncoderConfig, parseEncoderConfig, parseTask } from './config.js';
@@ -162,44 +161,5 @@ describe('label dicts', () => {
     expect(parseLabelDict('positive\nnegative\n')).toEqual(['positive', 'negative']);
     expect(() => parseLabelDict('O\t1\nO\t2\n')).toThrow(/appears twice/);
     expect(() => parseLabelDict('\n')).toThrow(/empty label dict/);
-  });
-});
-
-describe('parseConvertArgs', () => {
-  it('parses the CLI contract', () => {
-    expect(
-      parseConvertArgs([
-        '--from',
-        'ner.tar.gz',
-        '--base',
-        'DeepPavlov/rubert-base-cased',
-        '--out',
-        'm',
-        '--dtype=q8,q4',
-        '--task',
-        'ner',
-        '--overwrite',
-      ]),
-    ).toEqual({
-      from: 'ner.tar.gz',
-      base: 'DeepPavlov/rubert-base-cased',
-      out: 'm',
-      dtypes: ['q8', 'q4'],
-      task: 'ner',
-      overwrite: true,
-    });
-    expect(parseConvertArgs(['--from', 'a', '--out', 'b']).dtypes).toEqual(['fp32', 'fp16', 'q8', 'q4']);
-    expect(parseConvertArgs(['--from', 'a', '--out', 'b', '--float-embeddings']).quantizeEmbeddings).toBe(false);
-    expect(parseConvertArgs(['--from', 'a', '--out', 'b'])).not.toHaveProperty('quantizeEmbeddings');
-  });
-
-  it('rejects bad arguments with the usage text', () => {
-    expect(() => parseConvertArgs(['--out', 'b'])).toThrow(/--from is required/);
-    expect(() => parseConvertArgs(['--from', 'a', '--out', 'b', '--dtype', 'int4'])).toThrow(/unknown dtype int4/);
-    expect(() => parseConvertArgs(['--from', 'a', '--out', 'b', '--frobnicate'])).toThrow(
-      /unknown option --frobnicate/,
-    );
-    expect(() => parseConvertArgs(['--from', '--out', 'b'])).toThrow(/--from needs a value/);
-    expect(() => parseConvertArgs(['--from', 'a', '--out', 'b', '--task', 'x'])).toThrow(/unknown task/);
   });
 });

@@ -1,5 +1,5 @@
-import { BertwebError } from '../core.js';
-import type { ConvertTask, EncoderConfig, ModelFamily } from './config.js';
+import { BertwebError, type ModelFamily, type ModelTask } from '../core.js';
+import type { EncoderConfig } from './config.js';
 import type { TensorRef } from './tensor.js';
 
 /** A dense layer as stored by PyTorch: weight [out, in], bias [out]. */
@@ -50,17 +50,17 @@ export interface ModelWeights {
 /** Where the converter may learn the task from, besides the weights. */
 export interface TaskHints {
   /** `--task`, when not auto. */
-  readonly explicit?: ConvertTask;
+  readonly explicit?: ModelTask;
   /** `architectures` of the checkpoint's own config.json (not the base model's). */
-  readonly fromConfig?: ConvertTask;
+  readonly fromConfig?: ModelTask;
   /** DeepPavlov label file: tag.dict -> token classification, classes.dict -> sequence classification. */
-  readonly fromLabelFile?: ConvertTask;
+  readonly fromLabelFile?: ModelTask;
 }
 
 /** Result of {@link mapWeights}. */
 export interface MappedWeights {
   readonly weights: ModelWeights;
-  readonly task: ConvertTask;
+  readonly task: ModelTask;
   /** Number of labels of the head (0 for feature extraction and QA). */
   readonly numLabels: number;
   /** Checkpoint tensors deliberately left out (pretraining heads, buffers), for the report. */
@@ -166,7 +166,7 @@ function crfKeys(names: readonly string[]): { transitions: string; start: string
  * else the heads present. A BERT checkpoint with `classifier` and a pooler could be token or sequence
  * classification: that needs one of the hints, never a guess.
  */
-export function resolveTask(names: readonly string[], family: ModelFamily, hints: TaskHints): ConvertTask {
+export function resolveTask(names: readonly string[], family: ModelFamily, hints: TaskHints): ModelTask {
   if (hints.explicit) return hints.explicit;
   if (hints.fromConfig) return hints.fromConfig;
   if (hints.fromLabelFile) return hints.fromLabelFile;

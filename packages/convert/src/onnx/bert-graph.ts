@@ -5,7 +5,8 @@
  * ORT-web backend with padding masks; only the q4 variant uses a contrib op (com.microsoft MatMulNBits).
  * Batch and sequence are symbolic. Weights are read and transformed while the file is written.
  */
-import type { ConvertTask, EncoderConfig } from '../model/config.js';
+import type { Dtype, ModelTask } from '../core.js';
+import type { EncoderConfig } from '../model/config.js';
 import { activationOutputMean, linearOutputMean, normOutputMean } from '../model/input-means.js';
 import { blockErrorTimesMean, bytesOf, quantizeBlocks, stackRows, stackTransposed } from '../model/quantize.js';
 import { float32ToHalfBits, readFloat32, type TensorRef } from '../model/tensor.js';
@@ -14,15 +15,12 @@ import { DataType, float, GraphBuilder } from './graph.js';
 import type { ProtoMessage } from './proto.js';
 import { BLOCK_SIZE, gatherInt8Rows, gatherQ4Rows, lazy, matMulInt8, matMulNBits, shared } from './quantized-ops.js';
 
-/** The ONNX variants, named as in `--dtype`. */
-export type OnnxDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
-
 /** How the q8 variant multiplies: int8 weights dequantized before a float MatMul, or integer MatMul. */
 export type Q8Mode = 'dequantize' | 'dynamic' | 'nbits';
 
 /** Options for {@link buildBertGraph}. */
 export interface GraphOptions {
-  readonly dtype: OnnxDtype;
+  readonly dtype: Dtype;
   /** q8 only; default `dynamic` (DynamicQuantizeLinear + MatMulInteger: the fastest on WASM, see README). */
   readonly q8Mode?: Q8Mode;
   /** q4 only: MatMulNBits `accuracy_level` (0 = fp32 math, 4 = int8 activations); default 4. */
@@ -45,7 +43,7 @@ const SQRT2 = Math.SQRT2;
 export function buildBertGraph(
   enc: EncoderConfig,
   weights: ModelWeights,
-  task: ConvertTask,
+  task: ModelTask,
   options: GraphOptions,
 ): ProtoMessage {
   return new BertGraph(enc, weights, task, options).build();
@@ -61,7 +59,7 @@ class BertGraph {
   constructor(
     private readonly enc: EncoderConfig,
     private readonly w: ModelWeights,
-    private readonly task: ConvertTask,
+    private readonly task: ModelTask,
     private readonly options: GraphOptions,
   ) {
     this.g = new GraphBuilder(`bertweb_${enc.family}_${task}`);

@@ -1,7 +1,8 @@
 /** Backend detection and choice: what the platform offers, what the model needs, and why. */
 import { BertwebError } from '../errors.js';
+import { DTYPE_FILES, type Dtype, isDtype } from '../layout.js';
 import { isCrossOriginIsolated, wasmThreads } from './ort.js';
-import type { Backend, BackendPreference, BackendReport, Dtype } from './types.js';
+import type { Backend, BackendPreference, BackendReport } from './types.js';
 
 /** What WebGPU offers here (never throws: absence is a finding, not an error). */
 export interface WebGpuProbe {
@@ -61,14 +62,6 @@ async function probe(): Promise<WebGpuProbe> {
   };
 }
 
-/** ONNX file of each dtype, Transformers.js names. */
-export const DTYPE_FILES: Readonly<Record<Dtype, string>> = {
-  fp32: 'onnx/model.onnx',
-  fp16: 'onnx/model_fp16.onnx',
-  q8: 'onnx/model_quantized.onnx',
-  q4: 'onnx/model_q4.onnx',
-};
-
 /** Operators that have no WebGPU kernel in ORT-web (they fall back to the CPU, slowly). */
 export const WEBGPU_UNSUPPORTED_OPS: ReadonlySet<string> = new Set([
   'MatMulInteger',
@@ -114,7 +107,7 @@ export function chooseBackend(
  */
 export function dtypeCandidates(backend: Backend, gpu: WebGpuProbe, requested?: Dtype): Dtype[] {
   if (requested !== undefined) {
-    if (!(requested in DTYPE_FILES)) {
+    if (!isDtype(requested)) {
       throw new BertwebError('INPUT_INVALID', `unknown dtype ${JSON.stringify(requested)}: use fp32, fp16, q8 or q4`);
     }
     return [requested];

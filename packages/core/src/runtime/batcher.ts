@@ -52,8 +52,6 @@ export class MicroBatcher {
   #scheduled = false;
   #running = false;
   #disposed = false;
-  /** Sizes of the batches run so far (observability and tests). */
-  readonly batchLog: { size: number; length: number }[] = [];
 
   constructor(
     private readonly session: Session,
@@ -142,12 +140,10 @@ export class MicroBatcher {
 
   async #runBatch(batch: Item[]): Promise<void> {
     const length = Math.max(...batch.map((item) => item.encoding.ids.length));
-    const size = batch.length;
-    this.batchLog.push({ size, length });
     const feeds = this.#feeds(batch, length);
     let outputs: Record<string, RawTensor>;
     try {
-      outputs = await this.session.run(feeds);
+      outputs = await this.session.run(feeds, { outputs: requestedOutputs(batch) });
     } catch (error) {
       for (const item of batch) this.#fail(item.request, error);
       return;
@@ -220,6 +216,16 @@ export function planBatches<T extends { encoding: { ids: readonly unknown[] } }>
   }
   if (current.length > 0) batches.push(current);
   return batches;
+}
+
+/** The outputs any request of the batch asked for; `undefined` (every output) when one asked for all. */
+function requestedOutputs(batch: readonly Item[]): readonly string[] | undefined {
+  const names = new Set<string>();
+  for (const { request } of batch) {
+    if (!request.outputs) return undefined;
+    for (const name of request.outputs) names.add(name);
+  }
+  return [...names];
 }
 
 function sliceRow(tensor: RawTensor, row: number, length: number, perToken: boolean): TensorOutput {

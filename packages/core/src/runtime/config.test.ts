@@ -53,7 +53,7 @@ describe('parseModelConfig', () => {
   it('reads problem_type and defaults the task to base', () => {
     const { architectures: _a, id2label: _l, ...plain } = bert;
     const info = parseModelConfig({ ...plain, problem_type: 'multi_label_classification' });
-    expect(info.task).toBe('base');
+    expect(info.task).toBe('feature-extraction');
     expect(info.labels).toBeUndefined();
     expect(info.problemType).toBe('multi_label_classification');
   });
@@ -76,6 +76,6 @@ describe('refineTask', () => {
     expect(refineTask(base, ['start_logits', 'end_logits']).task).toBe('question-answering');
     expect(refineTask(base, ['logits'], 3).task).toBe('token-classification');
     expect(refineTask(base, ['logits'], 2).task).toBe('sequence-classification');
-    expect(refineTask(base, ['last_hidden_state']).task).toBe('base');
+    expect(refineTask(base, ['last_hidden_state']).task).toBe('feature-extraction');
   });
 });

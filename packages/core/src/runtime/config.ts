@@ -1,14 +1,9 @@
 /** config.json -> {@link ModelInfo}: one normalized view over BERT and DistilBERT key names. */
 import { BertwebError } from '../errors.js';
-import type { ModelInfo, ModelTask } from './types.js';
+import { type ModelTask, taskOfArchitecture } from '../layout.js';
+import type { ModelInfo } from './types.js';
 
 type Json = Record<string, unknown>;
-
-const TASK_BY_ARCHITECTURE_SUFFIX: ReadonlyArray<[string, ModelTask]> = [
-  ['ForTokenClassification', 'token-classification'],
-  ['ForQuestionAnswering', 'question-answering'],
-  ['ForSequenceClassification', 'sequence-classification'],
-];
 
 /**
  * Reads a Hugging Face `config.json` (BERT family and DistilBERT naming) into a {@link ModelInfo}.
@@ -43,7 +38,7 @@ export function parseModelConfig(config: unknown): ModelInfo {
   return {
     modelType,
     architecture,
-    task: taskFromArchitecture(architecture),
+    task: taskOfArchitecture(architecture),
     hiddenSize,
     numHeads,
     numLayers: positiveInt(raw, isDistil ? ['n_layers', 'num_hidden_layers'] : ['num_hidden_layers', 'n_layers']),
@@ -74,17 +69,11 @@ export function parseModelConfig(config: unknown): ModelInfo {
  * ```
  */
 export function refineTask(info: ModelInfo, outputNames: readonly string[], logitsRank?: number): ModelInfo {
-  if (info.architecture !== undefined && info.task !== 'base') return info;
+  if (info.architecture !== undefined && info.task !== 'feature-extraction') return info;
   let task: ModelTask = info.task;
   if (outputNames.includes('start_logits') && outputNames.includes('end_logits')) task = 'question-answering';
   else if (outputNames.includes('logits')) task = logitsRank === 2 ? 'sequence-classification' : 'token-classification';
   return task === info.task ? info : { ...info, task };
-}
-
-function taskFromArchitecture(architecture: string | undefined): ModelTask {
-  if (!architecture) return 'base';
-  for (const [suffix, task] of TASK_BY_ARCHITECTURE_SUFFIX) if (architecture.endsWith(suffix)) return task;
-  return 'base';
 }
 
 function readLabels(raw: Json): string[] | undefined {

@@ -1,5 +1,7 @@
 /** loadModel: source -> config + tokenizer + session on the best backend + micro-batcher. */
+import { env } from '../env.js';
 import { BertwebError, throwIfAborted, toBertwebError } from '../errors.js';
+import { DTYPE_FILES, type Dtype, TASK_OUTPUTS } from '../layout.js';
 import { resolveSource } from '../sources/index.js';
 import type { ModelFiles, ModelSource } from '../sources/types.js';
 import { loadTokenizer } from '../tokenizer/index.js';
@@ -7,7 +9,6 @@ import type { Encoding, Tokenizer } from '../tokenizer/types.js';
 import {
   assertDtypeRuns,
   chooseBackend,
-  DTYPE_FILES,
   dtypeCandidates,
   makeReport,
   probeWebGpu,
@@ -21,21 +22,12 @@ import { createSession, type Session } from './session.js';
 import type {
   Backend,
   BackendReport,
-  Dtype,
   InferOptions,
   LoadedModel,
   LoadModelOptions,
   ModelInfo,
   TensorOutput,
 } from './types.js';
-
-const DEFAULT_MAX_BATCH_TOKENS = 16_384;
-/**
- * Sequences per run. On WASM a batch buys little (one thread runs the rows one after another) while
- * padding every row to the longest costs real time: bench/tagging measured 1.7x more words/s with 8
- * than with 32. WebGPU profits from wide batches.
- */
-const DEFAULT_MAX_BATCH_SIZE: Readonly<Record<Backend, number>> = { wasm: 8, webgpu: 32 };
 
 /** Outputs that never carry a sequence axis. */
 const POOLED_OUTPUTS = new Set(['pooler_output', 'sentence_embedding']);
@@ -160,7 +152,7 @@ function checkGraph(info: ModelInfo, tokenizer: Tokenizer, graph: OnnxGraphSumma
       `${file} needs inputs bertweb does not provide: ${unknownInputs.join(', ')}`,
     );
   }
-  const required = REQUIRED_OUTPUTS[info.task];
+  const required = TASK_OUTPUTS[info.task];
   const missing = required.filter((name) => !graph.outputs.includes(name));
   if (missing.length > 0) {
     throw new BertwebError(
@@ -186,13 +178,6 @@ function checkGraph(info: ModelInfo, tokenizer: Tokenizer, graph: OnnxGraphSumma
   }
 }
 
-const REQUIRED_OUTPUTS: Readonly<Record<ModelInfo['task'], readonly string[]>> = {
-  base: [],
-  'token-classification': ['logits'],
-  'question-answering': ['start_logits', 'end_logits'],
-  'sequence-classification': ['logits'],
-};
-
 class Model implements LoadedModel {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
@@ -215,8 +200,8 @@ class Model implements LoadedModel {
     this.#maxLength = info.maxPositions;
     const sequenceLogits = info.task === 'sequence-classification';
     this.#batcher = new MicroBatcher(session, {
-      maxBatchTokens: options.maxBatchTokens ?? DEFAULT_MAX_BATCH_TOKENS,
-      maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE[backend.backend],
+      maxBatchTokens: options.maxBatchTokens ?? env.maxBatchTokens,
+      maxBatchSize: options.maxBatchSize ?? env.maxBatchSize[backend.backend],
       padId: tokenizer.specialTokens.pad.id,
       useTokenTypes: session.inputNames.includes('token_type_ids'),
       isPerToken: (name, dims) =>

@@ -1,7 +1,7 @@
 /** An ORT inference session with serialized runs and an explicit lifetime. */
 import type * as OrtModule from 'onnxruntime-web';
 import { BertwebError, throwIfAborted, toBertwebError } from '../errors.js';
-import { loadOrt, type Ort } from './ort.js';
+import { applyLogLevel, loadOrt, type Ort } from './ort.js';
 import type { Backend } from './types.js';
 
 /** A dense tensor handed to or returned by a session. */
@@ -25,12 +25,17 @@ export interface Session {
   readonly backend: Backend;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  run(
-    feeds: Readonly<Record<string, RawTensor>>,
-    options?: { signal?: AbortSignal },
-  ): Promise<Record<string, RawTensor>>;
+  /** Runs the graph; with `outputs`, only those are computed and returned (default: every output). */
+  run(feeds: Readonly<Record<string, RawTensor>>, options?: SessionRunOptions): Promise<Record<string, RawTensor>>;
   dispose(): Promise<void>;
   readonly disposed: boolean;
+}
+
+/** Options of {@link Session.run}. */
+export interface SessionRunOptions {
+  readonly signal?: AbortSignal;
+  /** Output names to fetch; unknown names are `INPUT_INVALID`. Default: every output. */
+  readonly outputs?: readonly string[];
 }
 
 /**
@@ -44,6 +49,7 @@ export interface Session {
  */
 export async function createSession(bytes: Uint8Array, backend: Backend): Promise<Session> {
   const ort = await loadOrt();
+  applyLogLevel(ort);
   let inner: OrtModule.InferenceSession;
   try {
     inner = await ort.InferenceSession.create(bytes, {
@@ -81,25 +87,32 @@ class OrtSession implements Session {
     return this.#disposed;
   }
 
-  run(
-    feeds: Readonly<Record<string, RawTensor>>,
-    options?: { signal?: AbortSignal },
-  ): Promise<Record<string, RawTensor>> {
-    const result = this.#queue.then(() => this.#runNow(feeds, options?.signal));
+  run(feeds: Readonly<Record<string, RawTensor>>, options: SessionRunOptions = {}): Promise<Record<string, RawTensor>> {
+    const result = this.#queue.then(() => this.#runNow(feeds, options));
     this.#queue = result.catch(() => undefined);
     return result;
   }
 
-  async #runNow(feeds: Readonly<Record<string, RawTensor>>, signal?: AbortSignal): Promise<Record<string, RawTensor>> {
+  async #runNow(
+    feeds: Readonly<Record<string, RawTensor>>,
+    { signal, outputs: wanted }: SessionRunOptions,
+  ): Promise<Record<string, RawTensor>> {
     if (this.#disposed) throw new BertwebError('DISPOSED', 'the model was disposed');
     throwIfAborted(signal);
+    const unknown = wanted?.filter((name) => !this.outputNames.includes(name)) ?? [];
+    if (unknown.length > 0) {
+      throw new BertwebError('INPUT_INVALID', `the model has no output ${unknown.join(', ')}`, {
+        outputs: this.outputNames,
+      });
+    }
     const ortFeeds: Record<string, OrtModule.Tensor> = {};
     for (const [name, tensor] of Object.entries(feeds)) {
       ortFeeds[name] = new this.ort.Tensor(tensor.type, tensor.data as never, tensor.dims as number[]);
     }
     let outputs: OrtModule.InferenceSession.ReturnType;
     try {
-      outputs = await this.inner.run(ortFeeds);
+      // Fetching only the wanted outputs spares ORT computing (and copying out) the others.
+      outputs = wanted ? await this.inner.run(ortFeeds, [...wanted]) : await this.inner.run(ortFeeds);
     } catch (error) {
       throw toBertwebError(error, 'RUNTIME', `${this.backend} inference failed`);
     }

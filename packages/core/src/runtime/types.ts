@@ -1,5 +1,6 @@
 /** Runtime contracts: backends, model info, loaded models. */
 
+import type { Dtype, ModelTask } from '../layout.js';
 import type { ModelFiles, ModelSource, ProgressCallback, SourceOptions } from '../sources/types.js';
 import type { Encoding, Tokenizer } from '../tokenizer/types.js';
 
@@ -7,8 +8,6 @@ import type { Encoding, Tokenizer } from '../tokenizer/types.js';
 export type Backend = 'webgpu' | 'wasm';
 /** What the caller asks for; `auto` picks WebGPU when usable, else WASM. */
 export type BackendPreference = 'auto' | Backend;
-/** Weight precision of the ONNX variant (DESIGN.md file names). */
-export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
 
 /** What was chosen and why: every fallback leaves a reason. */
 export interface BackendReport {
@@ -26,9 +25,6 @@ export interface BackendReport {
   };
   readonly wasm: { readonly threads: number; readonly simd: boolean; readonly crossOriginIsolated: boolean };
 }
-
-/** The task a model's heads implement, detected from config.json and the graph outputs. */
-export type ModelTask = 'base' | 'token-classification' | 'question-answering' | 'sequence-classification';
 
 /** What config.json says about a model, normalized across BERT and DistilBERT naming. */
 export interface ModelInfo {
@@ -69,12 +65,10 @@ export interface LoadModelOptions extends SourceOptions {
   readonly backend?: BackendPreference;
   /** Default: q8 on WASM, fp32 on WebGPU (fp16 with shader-f16 when the variant exists). */
   readonly dtype?: Dtype;
-  /** Max tokens (padded batch size x sequence length) per session run, default 16384. */
+  /** Max tokens (padded batch size x sequence length) per session run; default `env.maxBatchTokens`. */
   readonly maxBatchTokens?: number;
-  /** Max sequences per session run, default 8 on WASM and 32 on WebGPU. */
+  /** Max sequences per session run; default `env.maxBatchSize` (8 on WASM, 32 on WebGPU). */
   readonly maxBatchSize?: number;
-  /** WASM threads (default: min(4, hardwareConcurrency) when crossOriginIsolated, else 1). */
-  readonly numThreads?: number;
   readonly onProgress?: ProgressCallback;
 }
 

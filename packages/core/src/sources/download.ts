@@ -5,25 +5,12 @@
  * which it does only for a complete, verified body.
  */
 
+import { env } from '../env.js';
 import { BertwebError, throwIfAborted } from '../errors.js';
 import { announcedSha256, canDigest, sha256Hex } from './integrity.js';
 import { ProgressReporter } from './progress.js';
 import { abortError, anySignal, raceAbort, sleep } from './signals.js';
 import type { ProgressCallback } from './types.js';
-
-/**
- * Defaults of {@link TransferOptions}.
- *
- * @example
- * ```ts
- * const patient = { retries: TRANSFER_DEFAULTS.retries * 2, stallTimeoutMs: 120_000 };
- * ```
- */
-export const TRANSFER_DEFAULTS = {
-  retries: 3,
-  retryDelayMs: 250,
-  stallTimeoutMs: 30_000,
-} as const;
 
 /** Upper bound of one backoff wait (also caps a server's `Retry-After`). */
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -164,8 +151,8 @@ interface Watchdog {
 type Attempt<T> = (signal: AbortSignal, watchdog: Watchdog) => Promise<T>;
 
 async function withRetries<T>(url: string, options: DownloadOptions, attempt: Attempt<T>): Promise<T> {
-  const retries = Math.max(0, Math.floor(options.retries ?? TRANSFER_DEFAULTS.retries));
-  const baseDelay = Math.max(0, options.retryDelayMs ?? TRANSFER_DEFAULTS.retryDelayMs);
+  const retries = Math.max(0, Math.floor(options.retries ?? env.retries));
+  const baseDelay = Math.max(0, options.retryDelayMs ?? env.retryDelayMs);
   let last: TransientFailure | undefined;
   for (let n = 1; n <= retries + 1; n++) {
     throwIfAborted(options.signal);
@@ -196,7 +183,7 @@ async function withRetries<T>(url: string, options: DownloadOptions, attempt: At
 async function runAttempt<T>(options: DownloadOptions, attempt: Attempt<T>): Promise<T> {
   const controller = new AbortController();
   const linked = anySignal([options.signal, controller.signal]);
-  const stallMs = Math.max(1, options.stallTimeoutMs ?? TRANSFER_DEFAULTS.stallTimeoutMs);
+  const stallMs = Math.max(1, options.stallTimeoutMs ?? env.stallTimeoutMs);
   let stalled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const watchdog: Watchdog = {

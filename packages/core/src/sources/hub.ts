@@ -1,38 +1,14 @@
 /** Hugging Face hub ids and file URLs. */
 
+import { env } from '../env.js';
 import { BertwebError } from '../errors.js';
 import { fileNameToUrlPath } from './names.js';
 import { readEnv } from './platform.js';
 
-/**
- * Default hub.
- *
- * @example
- * ```ts
- * resolveSource('owner/model', { hubBaseUrl: DEFAULT_HUB_BASE_URL });
- * ```
- */
+/** The public hub, used when neither an option, `env.hubBaseUrl` nor the environment names another. */
 export const DEFAULT_HUB_BASE_URL = 'https://huggingface.co';
-/**
- * Environment variable (Node) that overrides the default hub base URL, e.g. for a mirror.
- *
- * @example
- * ```ts
- * // BERTWEB_HUB_BASE_URL=https://hf-mirror.example bertweb tag --model owner/model
- * console.log(process.env[HUB_BASE_URL_ENV]);
- * ```
- */
+/** Environment variable (Node) that names a hub mirror: `BERTWEB_HUB_BASE_URL=https://hf-mirror.example`. */
 export const HUB_BASE_URL_ENV = 'BERTWEB_HUB_BASE_URL';
-/**
- * Default revision (branch, tag or commit).
- *
- * @example
- * ```ts
- * resolveSource({ hub: 'owner/model', revision: DEFAULT_REVISION });
- * ```
- */
-export const DEFAULT_REVISION = 'main';
-
 /**
  * A hub repo at a revision.
  *
@@ -71,8 +47,8 @@ export function parseHubId(id: string): { readonly repo: string; readonly revisi
 }
 
 /**
- * The hub base URL to use: explicit value, else `$BERTWEB_HUB_BASE_URL` (Node), else
- * {@link DEFAULT_HUB_BASE_URL}; without a trailing slash.
+ * The hub base URL to use: explicit value, else `env.hubBaseUrl`, else `$BERTWEB_HUB_BASE_URL` (Node),
+ * else {@link DEFAULT_HUB_BASE_URL}; without a trailing slash.
  *
  * @example
  * ```ts
@@ -80,7 +56,7 @@ export function parseHubId(id: string): { readonly repo: string; readonly revisi
  * ```
  */
 export function hubBaseUrl(explicit?: string): string {
-  const base = explicit ?? readEnv(HUB_BASE_URL_ENV) ?? DEFAULT_HUB_BASE_URL;
+  const base = explicit ?? env.hubBaseUrl ?? readEnv(HUB_BASE_URL_ENV) ?? DEFAULT_HUB_BASE_URL;
   try {
     const url = new URL(base);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');

@@ -12,13 +12,11 @@ export {
   type DownloadResult,
   downloadFile,
   probeFile,
-  TRANSFER_DEFAULTS,
   type TransferOptions,
 } from './download.js';
 export { fileMapFromFiles } from './files/map-files.js';
 export {
   DEFAULT_HUB_BASE_URL,
-  DEFAULT_REVISION,
   HUB_BASE_URL_ENV,
   type HubRef,
   hubBaseUrl,

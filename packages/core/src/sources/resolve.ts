@@ -3,11 +3,12 @@
 import type * as Fs from 'node:fs';
 import type * as Path from 'node:path';
 import type * as Url from 'node:url';
+import { env } from '../env.js';
 import { BertwebError } from '../errors.js';
 import { LocalModelFiles } from './files/local-files.js';
 import { FileMapModelFiles } from './files/map-files.js';
 import { RemoteModelFiles } from './files/remote-files.js';
-import { DEFAULT_HUB_BASE_URL, DEFAULT_REVISION, type HubRef, hubBaseUrl, hubFileUrl, parseHubId } from './hub.js';
+import { DEFAULT_HUB_BASE_URL, type HubRef, hubBaseUrl, hubFileUrl, parseHubId } from './hub.js';
 import { fileNameToUrlPath } from './names.js';
 import { isNode, nodeBuiltinSync } from './platform.js';
 import type { FileMap, ModelFiles, ModelSource, SourceOptions } from './types.js';
@@ -145,7 +146,7 @@ function hubSource(
     kind: 'hub',
     ref: {
       repo,
-      revision: revision ?? options.revision ?? DEFAULT_REVISION,
+      revision: revision ?? options.revision ?? env.revision,
       baseUrl: hubBaseUrl(baseUrl ?? options.hubBaseUrl),
     },
   };

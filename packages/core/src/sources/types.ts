@@ -32,23 +32,23 @@ export type ModelSource =
   | { readonly path: string }
   | { readonly files: FileMap; readonly name?: string };
 
-/** Options for resolving and reading a source. */
+/** Options for resolving and reading a source; each defaults to the `env` setting of the same name. */
 export interface SourceOptions {
-  /** Hub base URL, default `https://huggingface.co`. */
+  /** Hub base URL (default `env.hubBaseUrl`). */
   readonly hubBaseUrl?: string;
-  /** Hub revision, default `main`. */
+  /** Hub revision of ids without `@revision` (default `env.revision`, `main`). */
   readonly revision?: string;
-  /** Use and fill the cache (default true for remote sources). */
+  /** Use and fill the cache, or use this one (default `env.cache`, true). */
   readonly cache?: boolean | ModelCache;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressCallback;
-  /** Extra attempts after the first for transient failures (5xx, 429, network errors, stalls), default 3. */
+  /** Extra attempts after the first for transient failures (5xx, 429, network errors, stalls); default `env.retries`. */
   readonly retries?: number;
-  /** First backoff delay in ms, doubled per attempt, default 250. */
+  /** First backoff delay in ms, doubled per attempt; default `env.retryDelayMs`. */
   readonly retryDelayMs?: number;
   /** Custom fetch (tests, auth headers). */
   readonly fetch?: typeof fetch;
-  /** A stalled download (no bytes) fails after this many ms, default 30000. */
+  /** A stalled download (no bytes) fails after this many ms; default `env.stallTimeoutMs`. */
   readonly stallTimeoutMs?: number;
 }
 

@@ -1,3 +1,4 @@
+import { env } from '../../env.js';
 import { isNode } from '../platform.js';
 import type { ModelCache } from '../types.js';
 import { CacheApiModelCache } from './cache-api-cache.js';
@@ -21,8 +22,8 @@ export function defaultCache(): ModelCache | undefined {
 }
 
 /**
- * The cache a `SourceOptions.cache` value selects: `false` -> none, a {@link ModelCache} -> itself,
- * `true` or `undefined` -> {@link defaultCache}.
+ * The cache a `SourceOptions.cache` value selects (`undefined`: `env.cache`): `false` -> none, a
+ * {@link ModelCache} -> itself, `true` -> {@link defaultCache}.
  *
  * @example
  * ```ts
@@ -30,9 +31,10 @@ export function defaultCache(): ModelCache | undefined {
  * ```
  */
 export function selectCache(option: boolean | ModelCache | undefined): ModelCache | undefined {
-  if (option === false) return undefined;
-  if (option === undefined || option === true) return defaultCache();
-  return option;
+  const choice = option ?? env.cache;
+  if (choice === false) return undefined;
+  if (choice === true) return defaultCache();
+  return choice;
 }
 
 /**
