@@ -21,7 +21,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Encoding, env, loadModel, loadOrt } from '@bertweb/core';
-import { buildWindows, createReader, parseSquad, type SquadQuestion } from '@bertweb/qa';
+import { parseSquad, type SquadQuestion } from '@bertweb/eval';
+import { buildWindows, createReader } from '@bertweb/qa';
 import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
 import { environment, interleaved, median, type System } from './lib/measure.js';
 

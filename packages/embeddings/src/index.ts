@@ -19,8 +19,6 @@ export { createEmbedder, Embedder } from './embedder.js';
 export { l2NormalizeInPlace, maxPool, meanPool } from './pooling.js';
 export { poolingFromConfig, readSentenceConfig, type SentenceConfig } from './sentence-config.js';
 export { checkMatrix, type SimilarityMatrix, similarity, similarityMatrix } from './similarity.js';
-export { parseCsv, parseStsCsv, type StsPair } from './sts/csv.js';
-export { averageRanks, pearson, spearman } from './sts/spearman.js';
 export { type ScoredIndex, topK } from './top-k.js';
 export type {
   DetailedEmbedding,

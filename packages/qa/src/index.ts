@@ -14,18 +14,5 @@
 export { type Candidate, collectAnswers, PairAnswers } from './answers.js';
 export { createReader, Reader } from './reader.js';
 export { maskedSoftmax, searchWindow, type TokenSpan, type WindowLogits, type WindowSpans } from './span-search.js';
-export { parseSquad, type SquadDataset } from './squad/dataset.js';
-export {
-  evaluateSquadV1,
-  evaluateSquadV2,
-  exactMatchV1,
-  exactMatchV2,
-  f1V1,
-  f1V2,
-  type SquadQuestion,
-  type SquadV1Metrics,
-  type SquadV2Metrics,
-} from './squad/metrics.js';
-export { normalizeAnswer, pySplit } from './squad/normalize.js';
 export type { Answer, AnswerOptions, ReaderOptions } from './types.js';
 export { buildWindows, clsIndexOf, type WindowSettings } from './windows.js';

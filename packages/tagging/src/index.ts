@@ -8,23 +8,9 @@
  */
 export { type Chunk, chunkSpans } from './chunks.js';
 export { type CrfParams, type DecodeScores, decodeScores, parseCrf, viterbi } from './crf.js';
-export {
-  FACTRUEVAL_LABELS,
-  type FactRuEvalDocument,
-  parseConll,
-  parseFactRuEval,
-  type TaggedSentence,
-} from './datasets.js';
 export { type DecodedWords, type Decoder, decodeWords, makeDecoder } from './decode.js';
 export { type Entity, entitiesFromTags } from './entities.js';
 export { type PreparedSequence, prepareSequence, windowEncoding, wordsFromStrings } from './inputs.js';
-export {
-  type EntityScores,
-  entityMetrics,
-  type NerMetrics,
-  seqevalEntities,
-  seqevalTag,
-} from './metrics.js';
 export { WordPieceCache } from './pieces.js';
 export {
   type AllowedMoves,

@@ -1,7 +1,8 @@
 /** `bertweb eval squad --model M --data FILE [--limit N]`: official SQuAD v1.1 / v2.0 EM and F1. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { BertwebError } from '@bertweb/core';
-import { createReader, evaluateSquadV1, evaluateSquadV2, parseSquad, type SquadQuestion } from '@bertweb/qa';
+import { evaluateSquadV1, evaluateSquadV2, parseSquad, type SquadQuestion } from '@bertweb/eval';
+import { createReader } from '@bertweb/qa';
 import { intFlag, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE } from '../command.js';
 import { READER_FLAGS, READER_FLAGS_USAGE, readerOptions } from './qa.js';

@@ -1,7 +1,8 @@
 /** `bertweb eval sts --model M --data FILE`: Spearman correlation of cosine similarity with STS gold scores. */
 import { readFile } from 'node:fs/promises';
 import { BertwebError } from '@bertweb/core';
-import { createEmbedder, parseStsCsv, pearson, similarity, spearman } from '@bertweb/embeddings';
+import { createEmbedder, similarity } from '@bertweb/embeddings';
+import { parseStsCsv, pearson, spearman } from '@bertweb/eval';
 import { intFlag, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE } from '../command.js';
 import { EMBEDDER_FLAGS, EMBEDDER_FLAGS_USAGE, embedderOptions } from './embed.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConll, parseFactRuEval } from './datasets.js';
 import { seqevalEntities } from './metrics.js';
 
-const FACTRU = new URL('../../../../shared/data/factRuEval-2016/', import.meta.url);
+const FACTRU = new URL('../../../../../shared/data/factRuEval-2016/', import.meta.url);
 
 describe('parseConll', () => {
   it('reads word<TAB>tag lines, sentences, multi-column and DOCSTART', () => {

@@ -1,5 +1,5 @@
+import { chunkSpans } from '@bertweb/tagging';
 import { describe, expect, it } from 'vitest';
-import { chunkSpans } from './chunks.js';
 import { seqevalTag } from './metrics.js';
 
 function chunksOf(labels: string[]) {

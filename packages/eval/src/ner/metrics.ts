@@ -5,7 +5,7 @@
  * counts as correct only when type and both boundaries match.
  */
 import { BertwebError } from '@bertweb/core';
-import { chunkSpans } from './chunks.js';
+import { chunkSpans } from '@bertweb/tagging';
 
 /**
  * Counts and scores of one entity type (or an average).
