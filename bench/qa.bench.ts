@@ -177,9 +177,9 @@ async function main(): Promise<void> {
   let windowsInfo = '';
   for (const dtype of DTYPES) {
     const model = await loadModel(modelDir, { backend: 'wasm', dtype });
-    const reader = await createReader(model, { maxLength: MAX_LENGTH, docStride: 128 });
+    const reader = await createReader(model, { maxLength: MAX_LENGTH, windowOverlap: 128 });
     const windows = questions.flatMap((q) =>
-      buildWindows(model.tokenizer, q.question, q.context, { maxLength: MAX_LENGTH, docStride: 128 }),
+      buildWindows(model.tokenizer, q.question, q.context, { maxLength: MAX_LENGTH, windowOverlap: 128 }),
     );
     const tokens = windows.reduce((n, w) => n + w.ids.length, 0);
     windowsInfo = `${questions.length} questions over ${paragraphs.length} paragraphs: ${windows.length} windows, ${tokens} tokens`;

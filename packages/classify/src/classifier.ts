@@ -1,15 +1,18 @@
 /** The classification head: texts or text pairs -> ranked labels (softmax, sigmoid or raw scores). */
 import {
-  type BackendReport,
   BertwebError,
+  CALL_OPTION_KEYS,
+  type CallOptions,
+  check,
+  defineHead,
   type Encoding,
+  type Head,
+  type HeadContext,
+  type HeadOptions,
   type LoadedModel,
-  type LoadModelOptions,
-  type ModelInfo,
+  ModelHead,
   type ModelSource,
-  resolveModel,
   type TruncationStrategy,
-  throwIfAborted,
 } from '@bertweb/core';
 import { type Activation, activate, type LabelScore, rankLabels } from './scores.js';
 
@@ -22,7 +25,7 @@ import { type Activation, activate, type LabelScore, rankLabels } from './scores
  * const classifier = await createClassifier('models/fixtures/distilbert-seq-cls', options);
  * ```
  */
-export interface ClassifierOptions extends LoadModelOptions {
+export interface ClassifierOptions extends HeadOptions {
   /**
    * Default from config.json `problem_type`: `multi_label_classification` -> sigmoid,
    * `regression` -> none (raw logits), otherwise softmax.
@@ -34,22 +37,21 @@ export interface ClassifierOptions extends LoadModelOptions {
   readonly topK?: number;
   /** Default threshold: labels must score above it. Default 0.5 with sigmoid, none otherwise. */
   readonly threshold?: number;
-  /** Max tokens per input including special tokens; default the model's `max_position_embeddings`. */
+  /** Max tokens per input including special tokens; default (and upper bound) the model's `max_position_embeddings`. */
   readonly maxLength?: number;
   /** How pairs are shortened when too long (Hugging Face names). Default `longest_first`. */
   readonly truncation?: TruncationStrategy;
 }
 
 /**
- * Per-call options of {@link Classifier.classify}.
+ * Per-call options of {@link Classifier.classify}; progress counts inputs.
  *
  * @example
  * ```ts
  * await classifier.classify(['text'], { topK: 1, signal: AbortSignal.timeout(5000) });
  * ```
  */
-export interface ClassifyOptions {
-  readonly signal?: AbortSignal;
+export interface ClassifyOptions extends CallOptions {
   /** Overrides the head's `topK`. */
   readonly topK?: number;
   /** Overrides the head's `threshold`. */
@@ -81,46 +83,24 @@ export interface Classification {
   readonly truncated: boolean;
 }
 
-/** Inputs per inference call: bounds memory for very large input lists. */
-const CHUNK = 256;
-
 /**
- * A text / text-pair classifier. Create it with {@link createClassifier}.
+ * A text / text-pair classifier, in-thread or through a worker. Create it with {@link createClassifier}.
  *
  * @example
  * ```ts
- * const classifier = await createClassifier('models/fixtures/bert-seq-cls');
+ * const classifier: Classifier = await createClassifier('models/fixtures/bert-seq-cls');
  * const [result] = await classifier.classify(['I love it']);
  * result.labels[0]; // { label: 'positive', score: 0.93 }
  * ```
  */
-export class Classifier {
+export interface Classifier extends Head {
   readonly labels: readonly string[];
   readonly activation: Activation;
   readonly topK: number | undefined;
   readonly threshold: number | undefined;
+  /** Max tokens per input, special tokens included. */
   readonly maxLength: number;
   readonly truncation: TruncationStrategy;
-  readonly info: ModelInfo;
-  readonly backend: BackendReport;
-  readonly #model: LoadedModel;
-  readonly #ownsModel: boolean;
-  #disposed = false;
-
-  /** @internal Use {@link createClassifier}. */
-  constructor(model: LoadedModel, ownsModel: boolean, settings: ClassifierSettings) {
-    this.#model = model;
-    this.#ownsModel = ownsModel;
-    this.info = model.info;
-    this.backend = model.backend;
-    this.labels = settings.labels;
-    this.activation = settings.activation;
-    this.topK = settings.topK;
-    this.threshold = settings.threshold;
-    this.maxLength = settings.maxLength;
-    this.truncation = settings.truncation;
-  }
-
   /**
    * Classifies texts or text pairs (`[text, textPair]`). An empty text is classified as is (the model
    * sees only [CLS] [SEP]); inputs longer than `maxLength` tokens are truncated and flagged.
@@ -131,90 +111,7 @@ export class Classifier {
    * single.labels; // [{ label: 'positive', score: 0.9 }, ...]
    * ```
    */
-  async classify(inputs: readonly ClassifierInput[], options: ClassifyOptions = {}): Promise<Classification[]> {
-    this.#checkUsable(options.signal);
-    checkInputs(inputs);
-    const topK = options.topK ?? this.topK;
-    const threshold = options.threshold ?? this.threshold;
-    if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) {
-      throw new BertwebError('INPUT_INVALID', `topK must be a positive integer, got ${topK}`);
-    }
-    if (threshold !== undefined && !Number.isFinite(threshold)) {
-      throw new BertwebError('INPUT_INVALID', `threshold must be a finite number, got ${threshold}`);
-    }
-    const results: Classification[] = [];
-    for (let from = 0; from < inputs.length; from += CHUNK) {
-      throwIfAborted(options.signal);
-      const chunk = inputs.slice(from, from + CHUNK).map((input) => this.#encode(input));
-      const outputs = await this.#model.infer(
-        chunk.map((c) => c.encoding),
-        { ...(options.signal ? { signal: options.signal } : {}), outputs: ['logits'] },
-      );
-      if (this.#disposed) throw new BertwebError('DISPOSED', 'this classifier was disposed');
-      outputs.forEach((output, k) => {
-        const logits = output.logits;
-        if (!logits) throw new BertwebError('MODEL_INVALID', 'the model returned no logits output');
-        checkWidth(logits.dims, this.labels.length);
-        const scores = activate(logits.data, this.activation);
-        results.push({
-          labels: rankLabels(scores, this.labels, {
-            ...(topK !== undefined ? { topK } : {}),
-            ...(threshold !== undefined ? { threshold } : {}),
-          }),
-          truncated: chunk[k]?.truncated ?? false,
-        });
-      });
-    }
-    return results;
-  }
-
-  /** Frees the model (when this classifier loaded it); later calls reject with DISPOSED. */
-  async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    if (this.#ownsModel) await this.#model.dispose();
-  }
-
-  #checkUsable(signal: AbortSignal | undefined): void {
-    if (this.#disposed) throw new BertwebError('DISPOSED', 'this classifier was disposed');
-    throwIfAborted(signal);
-  }
-
-  /** Encodes in full, and again with truncation only when that is too long (so the flag is exact). */
-  #encode(input: ClassifierInput): { encoding: Encoding; truncated: boolean } {
-    const [text, pair] = typeof input === 'string' ? [input, undefined] : input;
-    const tokenizer = this.#model.tokenizer;
-    // truncation: false, not the tokenizer.json defaults, which may hold another model's limit.
-    const full = tokenizer.encode(text, { ...(pair === undefined ? {} : { pair }), truncation: false });
-    if (full.ids.length <= this.maxLength) return { encoding: full, truncated: false };
-    const encoding = tokenizer.encode(text, {
-      ...(pair === undefined ? {} : { pair }),
-      truncation: { maxLength: this.maxLength, strategy: pair === undefined ? 'longest_first' : this.truncation },
-    });
-    return { encoding, truncated: true };
-  }
-}
-
-function checkInputs(inputs: unknown): asserts inputs is readonly ClassifierInput[] {
-  if (!Array.isArray(inputs))
-    throw new BertwebError('INPUT_INVALID', 'classify expects an array of texts or [text, pair] tuples');
-  inputs.forEach((input, i) => {
-    const ok =
-      typeof input === 'string' ||
-      (Array.isArray(input) && input.length === 2 && typeof input[0] === 'string' && typeof input[1] === 'string');
-    if (!ok)
-      throw new BertwebError('INPUT_INVALID', `inputs[${i}] must be a string or a [text, textPair] pair of strings`);
-  });
-}
-
-function checkWidth(dims: readonly number[], numLabels: number): void {
-  if (dims.length !== 1 || dims[0] !== numLabels) {
-    throw new BertwebError(
-      'MODEL_INVALID',
-      `the model's logits have shape [${dims.join(', ')}] per input but there are ${numLabels} labels (id2label)`,
-      { dims: [...dims], labels: numLabels },
-    );
-  }
+  classify(inputs: readonly ClassifierInput[], options?: ClassifyOptions | null): Promise<Classification[]>;
 }
 
 interface ClassifierSettings {
@@ -226,9 +123,100 @@ interface ClassifierSettings {
   readonly truncation: TruncationStrategy;
 }
 
+const CLASSIFY_OPTION_KEYS = [...CALL_OPTION_KEYS, 'topK', 'threshold'];
+const ACTIVATIONS: readonly Activation[] = ['softmax', 'sigmoid', 'none'];
+const TRUNCATIONS: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
+
+/** One encoded input. */
+interface InputJob {
+  readonly encoding: Encoding;
+  readonly truncated: boolean;
+}
+
+class ClassifierHead extends ModelHead implements Classifier {
+  readonly labels: readonly string[];
+  readonly activation: Activation;
+  readonly topK: number | undefined;
+  readonly threshold: number | undefined;
+  readonly maxLength: number;
+  readonly truncation: TruncationStrategy;
+
+  constructor(context: HeadContext, settings: ClassifierSettings) {
+    super(context);
+    this.labels = settings.labels;
+    this.activation = settings.activation;
+    this.topK = settings.topK;
+    this.threshold = settings.threshold;
+    this.maxLength = settings.maxLength;
+    this.truncation = settings.truncation;
+  }
+
+  async classify(inputs: readonly ClassifierInput[], options?: ClassifyOptions | null): Promise<Classification[]> {
+    const call = this.begin(options, CLASSIFY_OPTION_KEYS);
+    const topK = check.int(call.topK, 'topK', 1) ?? this.topK;
+    const threshold = check.finite(call.threshold, 'threshold') ?? this.threshold;
+    const list = checkInputs(inputs);
+    const jobs = list.map((input) => this.#encode(input));
+    const results: Classification[] = new Array(jobs.length);
+    const numLabels = this.labels.length;
+    await this.runJobs(
+      jobs,
+      {
+        encoding: (job) => job.encoding,
+        outputs: { logits: () => [numLabels] },
+        consume: (job, outputs, index) => {
+          const scores = activate((outputs.logits as { data: Float32Array }).data, this.activation);
+          results[index] = {
+            labels: rankLabels(scores, this.labels, {
+              ...(topK !== undefined ? { topK } : {}),
+              ...(threshold !== undefined ? { threshold } : {}),
+            }),
+            truncated: job.truncated,
+          };
+        },
+        unit: 'inputs',
+      },
+      call,
+    );
+    return results;
+  }
+
+  /** Encodes in full, and again with truncation only when that is too long (so the flag is exact). */
+  #encode(input: ClassifierInput): InputJob {
+    const [text, pair] = typeof input === 'string' ? [input, undefined] : input;
+    const tokenizer = this.model.tokenizer;
+    // truncation: false, not the tokenizer.json defaults, which may hold another model's limit.
+    const full = tokenizer.encode(text, { ...(pair === undefined ? {} : { pair }), truncation: false });
+    if (full.ids.length <= this.maxLength) return { encoding: full, truncated: false };
+    const encoding = tokenizer.encode(text, {
+      ...(pair === undefined ? {} : { pair }),
+      truncation: { maxLength: this.maxLength, strategy: pair === undefined ? 'longest_first' : this.truncation },
+    });
+    return { encoding, truncated: true };
+  }
+}
+
+function checkInputs(inputs: unknown): readonly ClassifierInput[] {
+  const list = check.denseArray(inputs, 'inputs');
+  list.forEach((input, i) => {
+    const ok =
+      typeof input === 'string' ||
+      (Array.isArray(input) && input.length === 2 && typeof input[0] === 'string' && typeof input[1] === 'string');
+    if (!ok) {
+      throw new BertwebError('INPUT_INVALID', `inputs[${i}] must be a string or a [text, textPair] pair of strings`, {
+        argument: `inputs[${i}]`,
+      });
+    }
+  });
+  return list as readonly ClassifierInput[];
+}
+
+const CLASSIFIER_OPTION_KEYS = ['activation', 'labels', 'topK', 'threshold', 'maxLength', 'truncation'];
+
 /**
  * Loads a sequence-classification model (or takes a loaded one) and returns a {@link Classifier}.
- * Checks that the labels match the model's logits (MODEL_INVALID).
+ * Checks that the labels match the model's logits (MODEL_INVALID); a `maxLength` above the model's
+ * limit is INPUT_INVALID.
  *
  * @example
  * ```ts
@@ -237,19 +225,23 @@ interface ClassifierSettings {
  * result.labels; // every label scoring above 0.3 (sigmoid: multi_label_classification)
  * ```
  */
-export async function createClassifier(
+export const createClassifier: (
   source: ModelSource | LoadedModel,
-  options: ClassifierOptions = {},
-): Promise<Classifier> {
-  const { model, owned } = await resolveModel(source, options);
-  try {
-    const settings = await resolveSettings(model, options);
-    return new Classifier(model, owned, settings);
-  } catch (error) {
-    if (owned) await model.dispose();
-    throw error;
-  }
-}
+  options?: ClassifierOptions | null,
+) => Promise<Classifier> = defineHead<ClassifierOptions, ClassifierSettings, Classifier>({
+  kind: 'classifier',
+  options: CLASSIFIER_OPTION_KEYS,
+  check: (options) => {
+    check.oneOf(options.activation, 'activation', ACTIVATIONS);
+    if (options.labels !== undefined) check.strings(options.labels, 'labels');
+    check.int(options.topK, 'topK', 1);
+    check.finite(options.threshold, 'threshold');
+    check.int(options.maxLength, 'maxLength', 2);
+    check.oneOf(options.truncation, 'truncation', TRUNCATIONS);
+  },
+  settle: resolveSettings,
+  create: (context, settings) => new ClassifierHead(context, settings),
+});
 
 async function resolveSettings(model: LoadedModel, options: ClassifierOptions): Promise<ClassifierSettings> {
   const { info } = model;
@@ -262,6 +254,7 @@ async function resolveSettings(model: LoadedModel, options: ClassifierOptions): 
       `the model has no logits output (outputs: ${model.outputNames.join(', ')})`,
     );
   }
+  const maxLength = check.int(options.maxLength, 'maxLength', 2, info.maxPositions) ?? info.maxPositions;
   // One tiny inference tells the logits width: labels must fit it.
   const probe = model.tokenizer.encode('', { truncation: false });
   const [output] = await model.infer([probe], {
@@ -274,7 +267,13 @@ async function resolveSettings(model: LoadedModel, options: ClassifierOptions): 
   }
   const width = dims[0] as number;
   const labels = options.labels ?? info.labels ?? Array.from({ length: width }, (_, i) => `LABEL_${i}`);
-  checkWidth(dims, labels.length);
+  if (labels.length !== width) {
+    throw new BertwebError(
+      'MODEL_INVALID',
+      `the model's logits have shape [${dims.join(', ')}] per input but there are ${labels.length} labels (id2label)`,
+      { dims: [...dims], labels: labels.length },
+    );
+  }
   const activation: Activation =
     options.activation ??
     (info.problemType === 'multi_label_classification'
@@ -282,16 +281,6 @@ async function resolveSettings(model: LoadedModel, options: ClassifierOptions): 
       : info.problemType === 'regression'
         ? 'none'
         : 'softmax');
-  const maxLength = options.maxLength ?? info.maxPositions;
-  if (!Number.isInteger(maxLength) || maxLength < 2 || maxLength > info.maxPositions) {
-    throw new BertwebError(
-      'INPUT_INVALID',
-      `maxLength must be an integer in [2, ${info.maxPositions}], got ${maxLength}`,
-    );
-  }
-  if (options.topK !== undefined && (!Number.isInteger(options.topK) || options.topK < 1)) {
-    throw new BertwebError('INPUT_INVALID', `topK must be a positive integer, got ${options.topK}`);
-  }
   return {
     labels: [...labels],
     activation,

@@ -7,7 +7,7 @@
  */
 export {
   type Classification,
-  Classifier,
+  type Classifier,
   type ClassifierInput,
   type ClassifierOptions,
   type ClassifyOptions,

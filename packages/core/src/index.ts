@@ -7,6 +7,23 @@
 
 export { type BertwebEnv, env, type LogLevel } from './env.js';
 export {
+  CALL_OPTION_KEYS,
+  type CallOptions,
+  defineHead,
+  HEAD_DEFAULTS,
+  HEAD_OPTION_KEYS,
+  type Head,
+  type HeadContext,
+  type HeadDefinition,
+  type HeadOptions,
+  type JobRun,
+  ModelHead,
+  type OutputShapes,
+} from './head/head.js';
+
+import * as check from './head/validate.js';
+
+export {
   BertwebError,
   ERROR_CODES,
   type ErrorCode,
@@ -78,6 +95,7 @@ export {
   type RemoteHead,
   type WorkerTarget,
 } from './worker/connect.js';
-export { PROTOCOL_VERSION, type TaskFactory, type TaskMap, type WorkerApi } from './worker/protocol.js';
+export { PROTOCOL_VERSION, type TaskFactory, type TaskMap } from './worker/protocol.js';
 export { serve } from './worker/serve.js';
 export { type NodeMessagePortLike, nodeEndpoint } from './worker/wire.js';
+export { check };

@@ -1,27 +1,102 @@
 /** The embedding head: texts -> sentence vectors, or DeepPavlov's detailed token/subtoken outputs. */
 import {
-  type BackendReport,
   BertwebError,
+  CALL_OPTION_KEYS,
+  type CallOptions,
+  check,
+  defineHead,
   type Encoding,
+  type Head,
+  type HeadContext,
   type LoadedModel,
-  loadModel,
-  type ModelInfo,
+  ModelHead,
   type ModelSource,
+  type OutputShapes,
   type TensorOutput,
-  throwIfAborted,
 } from '@bertweb/core';
 import { l2NormalizeInPlace, maxPool, meanPool, rowOf } from './pooling.js';
 import { readSentenceConfig } from './sentence-config.js';
 import type { DetailedEmbedding, EmbedderOptions, Embeddings, EmbedOptions, LongTextMode, Pooling } from './types.js';
-import { unpadded } from './unpadded.js';
 
 const POOLINGS: readonly Pooling[] = ['mean', 'max', 'cls', 'pooler'];
 const LONG_TEXT_MODES: readonly LongTextMode[] = ['truncate', 'chunk'];
+
 /**
- * Tokens per `model.infer` call. Hidden states of a call are pooled and dropped before the next one,
- * so memory stays bounded however many texts come in (16k tokens x 768 floats = 48 MB).
+ * The embedder's defaults, in one place: mean pooling without normalization (unless the model's
+ * sentence-transformers files say otherwise), long texts truncated to the model's limit.
+ *
+ * @example
+ * ```ts
+ * EMBEDDER_DEFAULTS.pooling; // 'mean'
+ * ```
  */
-const TOKENS_PER_CALL = 16_384;
+export const EMBEDDER_DEFAULTS: {
+  readonly pooling: Pooling;
+  readonly normalize: boolean;
+  readonly longText: LongTextMode;
+} = { pooling: 'mean', normalize: false, longText: 'truncate' };
+
+/**
+ * Sentence and token embeddings from a BERT-family encoder, in-thread or through a worker. Create it
+ * with {@link createEmbedder}.
+ *
+ * Empty input: a text with no tokens (empty, whitespace-only, or only characters the tokenizer drops)
+ * gets a zero vector from `embed` and empty arrays with zero vectors from `embedDetailed`, without
+ * running the model. Non-string texts are INPUT_INVALID.
+ *
+ * @example
+ * ```ts
+ * const embedder: Embedder = await createEmbedder('sentence-transformers/all-MiniLM-L6-v2');
+ * const { data, rows, dim } = await embedder.embed(['first text', 'second text'], { normalize: true });
+ * ```
+ */
+export interface Embedder extends Head {
+  /** Width of every vector (the model's hidden size). */
+  readonly dim: number;
+  /** Default pooling (options, else `1_Pooling/config.json`, else `mean`). */
+  readonly pooling: Pooling;
+  /** Default normalization (options, else a Normalize module in `modules.json`). */
+  readonly normalize: boolean;
+  readonly longText: LongTextMode;
+  /** Tokens per text or window, special tokens included. */
+  readonly maxLength: number;
+  /** Whether the model returns `pooler_output`. */
+  readonly hasPooler: boolean;
+  /**
+   * One sentence vector per text, as a `rows x dim` matrix (a fresh array the caller owns).
+   *
+   * @example
+   * ```ts
+   * const e = await embedder.embed(['a cat', 'a dog'], { pooling: 'mean', normalize: true });
+   * const second = e.data.subarray(e.dim, 2 * e.dim);
+   * e.truncated; // [false, false]
+   * ```
+   */
+  embed(texts: readonly string[], options?: EmbedOptions | null): Promise<Embeddings>;
+  /**
+   * DeepPavlov's `transformers_bert_embedder` outputs per text (see {@link DetailedEmbedding}); texts
+   * longer than `maxLength` tokens are cut and flagged.
+   *
+   * @example
+   * ```ts
+   * const [d] = await embedder.embedDetailed(['Hello, world!']);
+   * d.tokens; // ['Hello', ',', 'world', '!']
+   * d.subtokens; // ['[CLS]', 'hello', ',', 'world', '!', '[SEP]']
+   * d.tokenEmbeddings.length; // 4 * d.dim
+   * ```
+   */
+  embedDetailed(texts: readonly string[], options?: CallOptions | null): Promise<DetailedEmbedding[]>;
+}
+
+interface EmbedderSettings {
+  readonly pooling: Pooling;
+  readonly normalize: boolean;
+  readonly longText: LongTextMode;
+  readonly maxLength: number;
+  readonly hasPooler: boolean;
+}
+
+const EMBED_OPTION_KEYS = [...CALL_OPTION_KEYS, 'pooling', 'normalize', 'longText'];
 
 /** One window of one text, waiting for inference. */
 interface Job {
@@ -35,86 +110,30 @@ interface RowAccumulator {
   weight: number;
 }
 
-/**
- * Sentence and token embeddings from a BERT-family encoder. Create it with {@link createEmbedder}.
- *
- * Empty input: a text with no tokens (empty, whitespace-only, or only characters the tokenizer drops)
- * gets a zero vector from `embed` and empty arrays with zero vectors from `embedDetailed`, without
- * running the model. Non-string texts are INPUT_INVALID.
- *
- * @example
- * ```ts
- * const embedder = await createEmbedder('sentence-transformers/all-MiniLM-L6-v2');
- * const { data, rows, dim } = await embedder.embed(['first text', 'second text'], { normalize: true });
- * ```
- */
-export class Embedder {
-  readonly info: ModelInfo;
-  readonly backend: BackendReport;
-  /** Width of every vector (the model's hidden size). */
+class EmbedderHead extends ModelHead implements Embedder {
   readonly dim: number;
-  /** Default pooling (options, else `1_Pooling/config.json`, else `mean`). */
   readonly pooling: Pooling;
-  /** Default normalization (options, else a Normalize module in `modules.json`). */
   readonly normalize: boolean;
   readonly longText: LongTextMode;
-  /** Tokens per text or window, special tokens included. */
   readonly maxLength: number;
-  /** Whether the model returns `pooler_output`. */
   readonly hasPooler: boolean;
-  readonly #model: LoadedModel;
-  readonly #ownsModel: boolean;
-  #disposed = false;
 
-  constructor(
-    model: LoadedModel,
-    settings: {
-      readonly pooling: Pooling;
-      readonly normalize: boolean;
-      readonly longText: LongTextMode;
-      readonly maxLength: number;
-    },
-    ownsModel = false,
-  ) {
-    if (!model.outputNames.includes('last_hidden_state')) {
-      throw new BertwebError(
-        'MODEL_INVALID',
-        `an embedder needs a last_hidden_state output; the model has ${model.outputNames.join(', ')}`,
-      );
-    }
-    this.#model = model;
-    this.#ownsModel = ownsModel;
-    this.info = model.info;
-    this.backend = model.backend;
-    this.dim = model.info.hiddenSize;
-    this.hasPooler = model.outputNames.includes('pooler_output');
-    this.pooling = checkPooling(settings.pooling, this.hasPooler);
+  constructor(context: HeadContext, settings: EmbedderSettings) {
+    super(context);
+    this.dim = context.model.info.hiddenSize;
+    this.hasPooler = settings.hasPooler;
+    this.pooling = settings.pooling;
     this.normalize = settings.normalize;
     this.longText = settings.longText;
     this.maxLength = settings.maxLength;
   }
 
-  /**
-   * One sentence vector per text, as a `rows x dim` matrix (a fresh array the caller owns).
-   *
-   * @example
-   * ```ts
-   * const e = await embedder.embed(['a cat', 'a dog'], { pooling: 'mean', normalize: true });
-   * const second = e.data.subarray(e.dim, 2 * e.dim);
-   * e.truncated; // [false, false]
-   * ```
-   */
-  async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Embeddings> {
-    this.#checkAlive();
-    const list = checkTexts(texts);
-    const pooling = checkPooling(options.pooling ?? this.pooling, this.hasPooler);
-    const normalize = checkBoolean(options.normalize, 'normalize') ?? this.normalize;
-    const longText = options.longText ?? this.longText;
-    if (!LONG_TEXT_MODES.includes(longText)) {
-      throw new BertwebError('INPUT_INVALID', `longText must be one of ${LONG_TEXT_MODES.join(', ')}`);
-    }
-    const { signal } = options;
-    throwIfAborted(signal);
+  async embed(texts: readonly string[], options?: EmbedOptions | null): Promise<Embeddings> {
+    const call = this.begin(options, EMBED_OPTION_KEYS);
+    const pooling = checkPooling(call.pooling ?? this.pooling, this.hasPooler);
+    const normalize = check.bool(call.normalize, 'normalize') ?? this.normalize;
+    const longText = check.oneOf(call.longText, 'longText', LONG_TEXT_MODES) ?? this.longText;
+    const list = check.strings(texts, 'texts');
 
     const jobs: Job[] = [];
     const truncated = list.map(() => false);
@@ -128,23 +147,35 @@ export class Embedder {
 
     const dim = this.dim;
     const accumulators: (RowAccumulator | undefined)[] = list.map(() => undefined);
-    const outputs = pooling === 'pooler' ? ['pooler_output'] : ['last_hidden_state'];
-    await this.#inferInChunks(jobs, outputs, signal, (job, output) => {
-      const vector = poolWindow(job.encoding, output, pooling, dim);
-      const acc = accumulators[job.row];
-      if (pooling === 'max') {
-        // Chunks of one text: element-wise maximum of the window maxima.
-        if (!acc) accumulators[job.row] = { sum: vector, weight: 1 };
-        else for (let d = 0; d < dim; d++) acc.sum[d] = Math.max(acc.sum[d] as number, vector[d] as number);
-        return;
-      }
-      // mean weights each window by its token count (so chunks average over all tokens); cls/pooler by 1.
-      const weight = pooling === 'mean' ? job.encoding.attentionMask.filter((m) => m === 1).length : 1;
-      const target = acc ?? { sum: new Float64Array(dim), weight: 0 };
-      accumulators[job.row] = target;
-      for (let d = 0; d < dim; d++) target.sum[d] = (target.sum[d] as number) + (vector[d] as number) * weight;
-      target.weight += weight;
-    });
+    const outputs: OutputShapes<Job> =
+      pooling === 'pooler'
+        ? { pooler_output: () => [dim] }
+        : { last_hidden_state: (job: Job) => [job.encoding.ids.length, dim] };
+    await this.runJobs(
+      jobs,
+      {
+        encoding: (job) => job.encoding,
+        outputs,
+        consume: (job, output) => {
+          const vector = poolWindow(job.encoding, output, pooling, dim);
+          const acc = accumulators[job.row];
+          if (pooling === 'max') {
+            // Chunks of one text: element-wise maximum of the window maxima.
+            if (!acc) accumulators[job.row] = { sum: vector, weight: 1 };
+            else for (let d = 0; d < dim; d++) acc.sum[d] = Math.max(acc.sum[d] as number, vector[d] as number);
+            return;
+          }
+          // mean weights each window by its token count (so chunks average over all tokens); cls/pooler by 1.
+          const weight = pooling === 'mean' ? job.encoding.attentionMask.filter((m) => m === 1).length : 1;
+          const target = acc ?? { sum: new Float64Array(dim), weight: 0 };
+          accumulators[job.row] = target;
+          for (let d = 0; d < dim; d++) target.sum[d] = (target.sum[d] as number) + (vector[d] as number) * weight;
+          target.weight += weight;
+        },
+        unit: 'windows',
+      },
+      call,
+    );
 
     const data = new Float32Array(list.length * dim);
     accumulators.forEach((acc, row) => {
@@ -157,26 +188,9 @@ export class Embedder {
     return { data, rows: list.length, dim, truncated };
   }
 
-  /**
-   * DeepPavlov's `transformers_bert_embedder` outputs per text (see {@link DetailedEmbedding}); texts
-   * longer than `maxLength` tokens are cut and flagged.
-   *
-   * @example
-   * ```ts
-   * const [d] = await embedder.embedDetailed(['Hello, world!']);
-   * d.tokens; // ['Hello', ',', 'world', '!']
-   * d.subtokens; // ['[CLS]', 'hello', ',', 'world', '!', '[SEP]']
-   * d.tokenEmbeddings.length; // 4 * d.dim
-   * ```
-   */
-  async embedDetailed(
-    texts: readonly string[],
-    options: { readonly signal?: AbortSignal } = {},
-  ): Promise<DetailedEmbedding[]> {
-    this.#checkAlive();
-    const list = checkTexts(texts);
-    const { signal } = options;
-    throwIfAborted(signal);
+  async embedDetailed(texts: readonly string[], options?: CallOptions | null): Promise<DetailedEmbedding[]> {
+    const call = this.begin(options, CALL_OPTION_KEYS);
+    const list = check.strings(texts, 'texts');
     const dim = this.dim;
     const encodings = list.map((text) => this.#encode(text));
     const results: DetailedEmbedding[] = encodings.map((encoding) => emptyDetailed(dim, this.hasPooler, encoding));
@@ -184,132 +198,81 @@ export class Embedder {
     encodings.forEach((encoding, row) => {
       if (hasContent(encoding)) jobs.push({ row, encoding });
     });
-    const outputs = this.hasPooler ? ['last_hidden_state', 'pooler_output'] : ['last_hidden_state'];
-    await this.#inferInChunks(jobs, outputs, signal, (job, output) => {
-      results[job.row] = detailed(list[job.row] as string, job.encoding, output, dim, this.hasPooler);
-    });
+    const hidden = (job: Job) => [job.encoding.ids.length, dim];
+    await this.runJobs(
+      jobs,
+      {
+        encoding: (job) => job.encoding,
+        outputs: this.hasPooler
+          ? { last_hidden_state: hidden, pooler_output: () => [dim] }
+          : { last_hidden_state: hidden },
+        consume: (job, output) => {
+          results[job.row] = detailed(list[job.row] as string, job.encoding, output, dim, this.hasPooler);
+        },
+        unit: 'texts',
+      },
+      call,
+    );
     return results;
   }
 
-  /**
-   * Frees the model when the embedder loaded it (a {@link LoadedModel} passed in stays usable);
-   * later calls reject with DISPOSED.
-   *
-   * @example
-   * ```ts
-   * await embedder.dispose();
-   * ```
-   */
-  async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    if (this.#ownsModel) await this.#model.dispose();
-  }
-
-  #checkAlive(): void {
-    if (this.#disposed) throw new BertwebError('DISPOSED', 'the embedder was disposed');
-  }
-
-  /** The text's first window (overflow windows in `overflowing`), without tokenizer-added padding. */
+  /** The text's first window, its overflow windows in `overflowing` (loadModel's tokenizers never pad). */
   #encode(text: string): Encoding {
-    const first = this.#model.tokenizer.encode(text, {
+    return this.model.tokenizer.encode(text, {
       truncation: { maxLength: this.maxLength, strategy: 'longest_first', stride: 0 },
       returnOverflowing: true,
     });
-    return { ...unpadded(first), overflowing: first.overflowing.map(unpadded) };
-  }
-
-  async #inferInChunks(
-    jobs: readonly Job[],
-    outputs: readonly string[],
-    signal: AbortSignal | undefined,
-    consume: (job: Job, output: Record<string, TensorOutput>) => void,
-  ): Promise<void> {
-    let from = 0;
-    while (from < jobs.length) {
-      throwIfAborted(signal);
-      let to = from;
-      let tokens = 0;
-      while (to < jobs.length && (to === from || tokens + (jobs[to] as Job).encoding.ids.length <= TOKENS_PER_CALL)) {
-        tokens += (jobs[to] as Job).encoding.ids.length;
-        to++;
-      }
-      const chunk = jobs.slice(from, to);
-      const results = await this.#model.infer(
-        chunk.map((job) => job.encoding),
-        { outputs, ...(signal ? { signal } : {}) },
-      );
-      this.#checkAlive();
-      chunk.forEach((job, i) => {
-        const output = results[i];
-        if (!output) throw new BertwebError('RUNTIME', 'the model returned fewer results than inputs');
-        for (const name of outputs) checkOutput(output[name], name, job.encoding.ids.length, this.dim);
-        consume(job, output);
-      });
-      from = to;
-    }
   }
 }
 
+const EMBEDDER_OPTION_KEYS = ['pooling', 'normalize', 'longText', 'maxLength'];
+
 /**
  * Loads an encoder (or wraps an already loaded one) and returns an {@link Embedder}. Reads the
- * optional sentence-transformers files for defaults (see {@link EmbedderOptions}).
+ * optional sentence-transformers files for defaults (see {@link EmbedderOptions}). A model without
+ * `last_hidden_state` is MODEL_INVALID; a `maxLength` above the model's limit is INPUT_INVALID (a
+ * `max_seq_length` above it in `sentence_bert_config.json` is capped to it).
  *
  * @example
  * ```ts
  * const embedder = await createEmbedder('models/fixtures/bert-base', { pooling: 'cls' });
  * ```
  */
-export async function createEmbedder(
+export const createEmbedder: (
   source: ModelSource | LoadedModel,
-  options: EmbedderOptions = {},
-): Promise<Embedder> {
-  const owned = !isLoadedModel(source);
-  const model = isLoadedModel(source) ? source : await loadModel(source, options);
-  try {
+  options?: EmbedderOptions | null,
+) => Promise<Embedder> = defineHead<EmbedderOptions, EmbedderSettings, Embedder>({
+  kind: 'embedder',
+  options: EMBEDDER_OPTION_KEYS,
+  check: (options) => {
     if (options.pooling !== undefined) checkPooling(options.pooling, true);
+    check.bool(options.normalize, 'normalize');
+    check.oneOf(options.longText, 'longText', LONG_TEXT_MODES);
+    check.int(options.maxLength, 'maxLength', 2);
+  },
+  settle: async (model, options) => {
+    if (!model.outputNames.includes('last_hidden_state')) {
+      throw new BertwebError(
+        'MODEL_INVALID',
+        `an embedder needs a last_hidden_state output; the model has ${model.outputNames.join(', ')}`,
+      );
+    }
+    const hasPooler = model.outputNames.includes('pooler_output');
     const config = await readSentenceConfig(model.files, {
       explicitPooling: options.pooling !== undefined,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const limit = model.info.maxPositions;
-    const requested = options.maxLength ?? config.maxSeqLength ?? limit;
-    if (!Number.isInteger(requested) || requested < 2) {
-      throw new BertwebError('INPUT_INVALID', `maxLength must be an integer >= 2, got ${String(requested)}`);
-    }
-    const longText = options.longText ?? 'truncate';
-    if (!LONG_TEXT_MODES.includes(longText)) {
-      throw new BertwebError('INPUT_INVALID', `longText must be one of ${LONG_TEXT_MODES.join(', ')}`);
-    }
-    return new Embedder(
-      model,
-      {
-        pooling: options.pooling ?? config.pooling ?? 'mean',
-        normalize: checkBoolean(options.normalize, 'normalize') ?? config.normalize,
-        longText,
-        maxLength: Math.min(requested, limit),
-      },
-      owned,
-    );
-  } catch (error) {
-    if (owned) await model.dispose();
-    throw error;
-  }
-}
-
-function isLoadedModel(source: ModelSource | LoadedModel): source is LoadedModel {
-  return typeof source === 'object' && source !== null && 'infer' in source && 'tokenizer' in source;
-}
-
-function checkTexts(texts: unknown): readonly string[] {
-  if (!Array.isArray(texts)) throw new BertwebError('INPUT_INVALID', 'texts must be an array of strings');
-  texts.forEach((text, index) => {
-    if (typeof text !== 'string') {
-      throw new BertwebError('INPUT_INVALID', `texts[${index}] must be a string, got ${typeof text}`, { index });
-    }
-  });
-  return texts as readonly string[];
-}
+    return {
+      pooling: checkPooling(options.pooling ?? config.pooling ?? EMBEDDER_DEFAULTS.pooling, hasPooler),
+      normalize: options.normalize ?? (config.normalize || EMBEDDER_DEFAULTS.normalize),
+      longText: options.longText ?? EMBEDDER_DEFAULTS.longText,
+      maxLength: check.int(options.maxLength, 'maxLength', 2, limit) ?? Math.min(config.maxSeqLength ?? limit, limit),
+      hasPooler,
+    };
+  },
+  create: (context, settings) => new EmbedderHead(context, settings),
+});
 
 function checkPooling(pooling: unknown, hasPooler: boolean): Pooling {
   if (!POOLINGS.includes(pooling as Pooling)) {
@@ -321,27 +284,9 @@ function checkPooling(pooling: unknown, hasPooler: boolean): Pooling {
   return pooling as Pooling;
 }
 
-function checkBoolean(value: unknown, name: string): boolean | undefined {
-  if (value === undefined || typeof value === 'boolean') return value;
-  throw new BertwebError('INPUT_INVALID', `${name} must be a boolean`);
-}
-
 /** True when the encoding has at least one non-special token. */
 function hasContent(encoding: Encoding): boolean {
   return encoding.specialTokensMask.some((m) => m === 0);
-}
-
-function checkOutput(output: TensorOutput | undefined, name: string, tokens: number, dim: number): void {
-  if (!output) throw new BertwebError('RUNTIME', `the model returned no ${name}`);
-  const expected = name === 'pooler_output' ? dim : tokens * dim;
-  if (output.data.length !== expected) {
-    throw new BertwebError('RUNTIME', `${name} has ${output.data.length} values, expected ${expected}`);
-  }
-  for (let i = 0; i < output.data.length; i++) {
-    if (!Number.isFinite(output.data[i] as number)) {
-      throw new BertwebError('RUNTIME', `the model produced ${output.data[i]} in ${name}`);
-    }
-  }
 }
 
 function poolWindow(

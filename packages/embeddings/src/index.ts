@@ -15,7 +15,7 @@
  *
  * @packageDocumentation
  */
-export { createEmbedder, Embedder } from './embedder.js';
+export { createEmbedder, EMBEDDER_DEFAULTS, type Embedder } from './embedder.js';
 export { l2NormalizeInPlace, maxPool, meanPool } from './pooling.js';
 export { poolingFromConfig, readSentenceConfig, type SentenceConfig } from './sentence-config.js';
 export { checkMatrix, type SimilarityMatrix, similarity, similarityMatrix } from './similarity.js';

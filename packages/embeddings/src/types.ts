@@ -1,5 +1,5 @@
 /** Public types of the embedder. */
-import type { LoadModelOptions } from '@bertweb/core';
+import type { CallOptions, HeadOptions } from '@bertweb/core';
 
 /**
  * How token vectors become one sentence vector:
@@ -62,7 +62,7 @@ export interface Embeddings extends EmbeddingMatrix {
  * await embedder.embed(texts, { pooling: 'max', normalize: true, longText: 'chunk', signal });
  * ```
  */
-export interface EmbedOptions {
+export interface EmbedOptions extends CallOptions {
   /** Default: the model's `1_Pooling/config.json`, else `mean`. */
   readonly pooling?: Pooling;
   /** L2-normalize each row. Default: true when `modules.json` lists a Normalize module, else false. */
@@ -74,7 +74,6 @@ export interface EmbedOptions {
    * maximum, `cls` / `pooler` average the windows.
    */
   readonly longText?: LongTextMode;
-  readonly signal?: AbortSignal;
 }
 
 /**
@@ -117,7 +116,7 @@ export interface DetailedEmbedding {
  * const embedder = await createEmbedder('models/fixtures/bert-base', { backend: 'wasm', pooling: 'mean', normalize: true });
  * ```
  */
-export interface EmbedderOptions extends LoadModelOptions {
+export interface EmbedderOptions extends HeadOptions {
   /** Default pooling (overrides `1_Pooling/config.json`). */
   readonly pooling?: Pooling;
   /** Default of {@link EmbedOptions.normalize}. */
@@ -126,7 +125,8 @@ export interface EmbedderOptions extends LoadModelOptions {
   readonly longText?: LongTextMode;
   /**
    * Tokens per text, special tokens included. Default: `max_seq_length` of
-   * `sentence_bert_config.json` when present, else the model's position limit.
+   * `sentence_bert_config.json` when present (capped to the model's limit), else the model's position
+   * limit; above the limit is INPUT_INVALID.
    */
   readonly maxLength?: number;
 }

@@ -12,7 +12,7 @@
  * @packageDocumentation
  */
 export { type Candidate, collectAnswers, PairAnswers } from './answers.js';
-export { createReader, Reader } from './reader.js';
+export { createReader, READER_DEFAULTS, type Reader } from './reader.js';
 export { maskedSoftmax, searchWindow, type TokenSpan, type WindowLogits, type WindowSpans } from './span-search.js';
 export type { Answer, AnswerOptions, ReaderOptions } from './types.js';
 export { buildWindows, clsIndexOf, type WindowSettings } from './windows.js';

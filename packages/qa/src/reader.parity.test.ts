@@ -27,6 +27,8 @@ const reference = JSON.parse(readFileSync(new URL('./__fixtures__/qa-reference.j
   settings: { maxLength: number; docStride: number; maxAnswerLength: number };
   models: Record<string, RefModel>;
 };
+/** The reference's windowing (ref_qa.py names the overlap doc_stride, as Hugging Face does). */
+const windowSettings = { maxLength: reference.settings.maxLength, windowOverlap: reference.settings.docStride };
 
 const haveSquad = existsSync(SQUAD_DEV_V11);
 if (!haveSquad)
@@ -50,7 +52,7 @@ for (const name of ['bert-qa', 'distilbert-qa']) {
       model = await loadModel(fileURLToPath(new URL(`../../../models/fixtures/${name}`, import.meta.url)), {
         backend: 'wasm',
       });
-      reader = await createReader(model, reference.settings);
+      reader = await createReader(model, { ...windowSettings, maxAnswerLength: reference.settings.maxAnswerLength });
     });
     afterAll(async () => {
       await reader.dispose();
@@ -69,7 +71,7 @@ for (const name of ['bert-qa', 'distilbert-qa']) {
       for (const c of cases) {
         const q = tok.encode(c.question, { addSpecialTokens: false, truncation: false }).ids;
         const ctx = tok.encode(c.context, { addSpecialTokens: false, truncation: false }).ids;
-        const built = buildWindows(tok, c.question, c.context, reference.settings).map((w) => w.ids);
+        const built = buildWindows(tok, c.question, c.context, windowSettings).map((w) => w.ids);
         const expected = (byId.get(c.id) as RefCase).windows.map(([s, e]) => [
           cls.id,
           ...q,
@@ -97,7 +99,7 @@ for (const name of ['bert-qa', 'distilbert-qa']) {
         const c = cases.find((x) => x.id === id);
         if (!c) throw new Error(`no case ${id}`);
         const expected = ref.logits[id] as RefModel['logits'][string];
-        const [window] = buildWindows(model.tokenizer, c.question, c.context, reference.settings);
+        const [window] = buildWindows(model.tokenizer, c.question, c.context, windowSettings);
         if (!window) throw new Error('no window');
         expect(window.ids).toEqual(expected.ids);
         const [out] = await model.infer([window]);

@@ -80,7 +80,7 @@ describe('Reader', () => {
     const sentence = 'In 1889 Gustave Eiffel finished the tower in Paris, and crowds came to see it. ';
     const context = sentence.repeat(Math.ceil(1_000_000 / sentence.length));
     expect(context.length).toBeGreaterThanOrEqual(1_000_000);
-    const small = await createReader(model, { maxLength: 128, docStride: 32 });
+    const small = await createReader(model, { maxLength: 128, windowOverlap: 32 });
     const a = await small.answer('Who finished the tower?', context);
     expect(a.noAnswer).toBe(false);
     expect(a.text).toBe(context.slice(a.start, a.end));

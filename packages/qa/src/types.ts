@@ -1,5 +1,5 @@
 /** Public types of the reader. */
-import type { LoadModelOptions } from '@bertweb/core';
+import type { CallOptions, HeadOptions } from '@bertweb/core';
 
 /**
  * One answer. For a span, `context.slice(start, end) === text` (UTF-16 offsets into the ORIGINAL
@@ -25,14 +25,14 @@ export interface Answer {
 }
 
 /**
- * Per-call options of {@link Reader.answer} and the batch methods.
+ * Per-call options of {@link Reader.answer} and the batch methods; progress counts windows.
  *
  * @example
  * ```ts
  * await reader.answer('Who?', context, { topK: 3, maxAnswerLength: 15, noAnswerThreshold: 0, signal });
  * ```
  */
-export interface AnswerOptions {
+export interface AnswerOptions extends CallOptions {
   /** Return the `topK` best answers (best first) instead of the single best one. */
   readonly topK?: number;
   /** Longest answer in subtokens (default 30). */
@@ -42,7 +42,6 @@ export interface AnswerOptions {
    * answer "no answer" when `nullScore > bestSpan.score + t` (0 = Transformers' `handle_impossible_answer`).
    */
   readonly noAnswerThreshold?: number;
-  readonly signal?: AbortSignal;
 }
 
 /**
@@ -50,14 +49,17 @@ export interface AnswerOptions {
  *
  * @example
  * ```ts
- * const reader = await createReader('models/fixtures/bert-qa', { backend: 'wasm', maxLength: 256, docStride: 64 });
+ * const reader = await createReader('models/fixtures/bert-qa', { backend: 'wasm', maxLength: 256, windowOverlap: 64 });
  * ```
  */
-export interface ReaderOptions extends LoadModelOptions {
-  /** Window length in tokens, question and special tokens included (default 384, capped to the model limit). */
+export interface ReaderOptions extends HeadOptions {
+  /**
+   * Window length in tokens, question and special tokens included. Default 384, or the model's limit when
+   * that is smaller; above the limit is INPUT_INVALID.
+   */
   readonly maxLength?: number;
-  /** Tokens shared by consecutive windows (Hugging Face `stride`; default 128). */
-  readonly docStride?: number;
+  /** Context tokens shared by consecutive windows (Hugging Face's `doc_stride`); default 128. */
+  readonly windowOverlap?: number;
   /** Default of {@link AnswerOptions.maxAnswerLength}. */
   readonly maxAnswerLength?: number;
   /** Default of {@link AnswerOptions.noAnswerThreshold}. */

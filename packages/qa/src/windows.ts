@@ -6,31 +6,30 @@
  * so the question is never cut and every context token lands in at least one window.
  */
 import { BertwebError, type Encoding, type Tokenizer } from '@bertweb/core';
-import { unpadded } from './unpadded.js';
 
 /**
  * Resolved windowing settings.
  *
  * @example
  * ```ts
- * buildWindows(tokenizer, question, context, { maxLength: 384, docStride: 128 } satisfies WindowSettings);
+ * buildWindows(tokenizer, question, context, { maxLength: 384, windowOverlap: 128 } satisfies WindowSettings);
  * ```
  */
 export interface WindowSettings {
   /** Tokens per window, special tokens included. */
   readonly maxLength: number;
   /** Requested overlap; reduced for long questions (see {@link buildWindows}). */
-  readonly docStride: number;
+  readonly windowOverlap: number;
 }
 
 /**
  * Windows of one question/context pair. Throws INPUT_INVALID when the question alone leaves no
- * room for context. When a long question leaves a context budget `b <= 2 * docStride`, the overlap
+ * room for context. When a long question leaves a context budget `b <= 2 * windowOverlap`, the overlap
  * is reduced to `floor(b / 2)` so that each window still advances by at least half its context.
  *
  * @example
  * ```ts
- * const windows = buildWindows(tokenizer, 'Who?', longContext, { maxLength: 384, docStride: 128 });
+ * const windows = buildWindows(tokenizer, 'Who?', longContext, { maxLength: 384, windowOverlap: 128 });
  * windows.length; // > 1 for a long context
  * ```
  */
@@ -51,13 +50,14 @@ export function buildWindows(
       { questionTokens: fixed, maxLength: settings.maxLength },
     );
   }
-  const stride = Math.max(0, Math.min(settings.docStride, Math.floor(budget / 2)));
+  const stride = Math.max(0, Math.min(settings.windowOverlap, Math.floor(budget / 2)));
   const first = tokenizer.encode(question, {
     pair: context,
     truncation: { maxLength: settings.maxLength, strategy: 'only_second', stride },
     returnOverflowing: true,
   });
-  const windows = [first, ...first.overflowing].map(unpadded);
+  // loadModel's tokenizers never pad (core guarantees it), so every window is as long as its tokens.
+  const windows = [first, ...first.overflowing];
   for (const window of windows) {
     if (window.ids.length > settings.maxLength) {
       throw new BertwebError(

@@ -23,7 +23,8 @@ export {
 } from './scheme.js';
 export {
   createTagger,
-  Tagger,
+  TAGGER_DEFAULTS,
+  type Tagger,
   type TaggerEncoding,
   type TaggerOptions,
   type TagOptions,

@@ -204,7 +204,7 @@ describe('Tagger on the fixtures', () => {
         calls++;
         maxPerCall = Math.max(maxPerCall, encodings.length);
       }),
-      { windowBatch, maxLength: 128 },
+      { maxInputsPerCall: windowBatch, maxLength: 128 },
     );
     const sentence = 'Anna Karenina met Count Vronsky at the Moscow station, café 😀 and Москва! ';
     const text = sentence.repeat(Math.ceil(100_000 / sentence.length)).slice(0, 100_000);
@@ -252,7 +252,7 @@ describe('Tagger on the fixtures', () => {
 
   it('aborts with ABORTED, before and during a run', async () => {
     await expect(tagger.tag(['x'], { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
-    const slow = await createTagger(bert, { windowBatch: 1, maxLength: 8 });
+    const slow = await createTagger(bert, { maxInputsPerCall: 1, maxLength: 8 });
     const controller = new AbortController();
     const run = slow.tag(['one two three four five six seven eight nine ten eleven twelve'.repeat(20)], {
       signal: controller.signal,

@@ -1,16 +1,18 @@
 /** The tagging head: texts or word lists -> tags and entities, DeepPavlov semantics, any length. */
 import {
-  type BackendReport,
   BertwebError,
+  CALL_OPTION_KEYS,
+  type CallOptions,
+  CRF_FILE,
+  check,
+  defineHead,
   type Encoding,
+  type Head,
+  type HeadContext,
+  type HeadOptions,
   type LoadedModel,
-  type LoadModelOptions,
-  type ModelInfo,
+  ModelHead,
   type ModelSource,
-  type ProgressCallback,
-  resolveModel,
-  type TensorOutput,
-  throwIfAborted,
 } from '@bertweb/core';
 import { type CrfParams, parseCrf } from './crf.js';
 import { type Decoder, decodeWords, makeDecoder } from './decode.js';
@@ -29,7 +31,7 @@ import { splitWords, type Word } from './words.js';
  * const tagger = await createTagger('models/fixtures/bert-token-cls', options);
  * ```
  */
-export interface TaggerOptions extends LoadModelOptions {
+export interface TaggerOptions extends HeadOptions {
   /**
    * CRF decoding: `'auto'` (default) uses `crf.json` when the model folder has one, `false` never does,
    * or pass the parameters directly.
@@ -47,16 +49,11 @@ export interface TaggerOptions extends LoadModelOptions {
   readonly maxLength?: number;
   /** Subtokens repeated between consecutive windows; default min(128, a quarter of the window). */
   readonly windowOverlap?: number;
-  /**
-   * Windows per inference call; bounds memory for long texts. Default 256: the micro-batcher sorts the
-   * windows of one call by length, so larger calls pad less (1,000 factRuEval sentences: 86% padding in
-   * calls of 64 windows, 21% in calls of 256, 5% in one call).
-   */
-  readonly windowBatch?: number;
 }
 
 /**
- * Per-call options of {@link Tagger.tag} and {@link Tagger.encode}.
+ * Per-call options of {@link Tagger.tag} and {@link Tagger.encode}; progress counts windows
+ * (`{status: 'progress', file: 'windows', loaded, total}`).
  *
  * @example
  * ```ts
@@ -64,11 +61,7 @@ export interface TaggerOptions extends LoadModelOptions {
  * await tagger.tag(texts, { signal: controller.signal, onProgress: (e) => console.log(e.loaded, e.total) });
  * ```
  */
-export interface TagOptions {
-  readonly signal?: AbortSignal;
-  /** Called after each batch of windows with `{status: 'progress', file: 'windows', loaded, total}`. */
-  readonly onProgress?: ProgressCallback;
-}
+export type TagOptions = CallOptions;
 
 /**
  * Per-call options of {@link Tagger.tagWords}.
@@ -116,20 +109,31 @@ export interface TaggerEncoding {
   readonly owner: number[];
 }
 
-const DEFAULT_MAX_PIECES = 15;
-const DEFAULT_WINDOW_BATCH = 256;
-const DEFAULT_OVERLAP = 128;
-
 /**
- * A word-level tagger (NER). Create it with {@link createTagger}.
+ * The tagger's defaults, in one place: a word with more than `maxSubwordPieces` pieces becomes one
+ * [UNK] (DeepPavlov's `max_subword_length`); long texts are read in windows of the model's length that
+ * overlap by `windowOverlap` subtokens (at most a quarter of the window).
  *
  * @example
  * ```ts
- * const tagger = await createTagger('models/fixtures/bert-token-cls');
+ * TAGGER_DEFAULTS.maxSubwordPieces; // 15
+ * ```
+ */
+export const TAGGER_DEFAULTS: { readonly maxSubwordPieces: number; readonly windowOverlap: number } = {
+  maxSubwordPieces: 15,
+  windowOverlap: 128,
+};
+
+/**
+ * A word-level tagger (NER), in-thread or through a worker. Create it with {@link createTagger}.
+ *
+ * @example
+ * ```ts
+ * const tagger: Tagger = await createTagger('models/fixtures/bert-token-cls');
  * const [entities] = await tagger.tag(['Anna lives in Paris.']);
  * ```
  */
-export class Tagger {
+export interface Tagger extends Head {
   /** Labels by id. */
   readonly labels: readonly string[];
   readonly scheme: TagScheme;
@@ -138,41 +142,9 @@ export class Tagger {
   readonly constrainBio: boolean;
   /** Window length in subtokens, [CLS] and [SEP] included. */
   readonly maxLength: number;
+  /** Subtokens repeated between consecutive windows of a long text. */
   readonly windowOverlap: number;
   readonly maxSubwordPieces: number;
-  readonly info: ModelInfo;
-  readonly backend: BackendReport;
-  readonly #model: LoadedModel;
-  readonly #ownsModel: boolean;
-  readonly #pieces: WordPieceCache;
-  readonly #parsed: ParsedTag[];
-  readonly #decoder: Decoder;
-  readonly #windowBatch: number;
-  #disposed = false;
-
-  /** @internal Use {@link createTagger}. */
-  constructor(model: LoadedModel, ownsModel: boolean, settings: TaggerSettings) {
-    this.#model = model;
-    this.#ownsModel = ownsModel;
-    this.info = model.info;
-    this.backend = model.backend;
-    this.labels = settings.labels;
-    this.scheme = settings.scheme;
-    this.crf = settings.crf;
-    this.constrainBio = settings.constrainBio;
-    this.maxLength = settings.maxLength;
-    this.windowOverlap = settings.windowOverlap;
-    this.maxSubwordPieces = settings.maxSubwordPieces;
-    this.#windowBatch = settings.windowBatch;
-    this.#parsed = parseTags(settings.labels, settings.scheme);
-    this.#pieces = new WordPieceCache(model.tokenizer, Math.min(settings.maxSubwordPieces, settings.maxLength - 2));
-    this.#decoder = makeDecoder(
-      settings.labels.length,
-      settings.crf,
-      settings.constrainBio ? allowedMoves(settings.labels, settings.scheme) : undefined,
-    );
-  }
-
   /**
    * Finds entities in texts. Empty or whitespace-only texts give `[]`. Texts of any length: long ones
    * are read in overlapping windows.
@@ -183,18 +155,7 @@ export class Tagger {
    * entities[0]; // { text: 'Анна', label: 'PER', start: 0, end: 4, score: 0.98 }
    * ```
    */
-  async tag(texts: readonly string[], options: TagOptions = {}): Promise<Entity[][]> {
-    this.#checkUsable(options.signal);
-    checkStrings(texts, 'texts');
-    const sequences = texts.map((text) => this.#prepare(splitWords(text)));
-    const logits = await this.#run(sequences, options);
-    return sequences.map((seq, i) => {
-      const { tags, scores } = decodeWords(logits[i] as Float32Array, seq.words.length, this.#decoder);
-      const parsed = Array.from(tags, (t) => this.#parsed[t] as ParsedTag);
-      return entitiesFromTags(texts[i] as string, seq.words, parsed, scores);
-    });
-  }
-
+  tag(texts: readonly string[], options?: TagOptions | null): Promise<Entity[][]>;
   /**
    * Tags pre-split words, one tag per word (DeepPavlov's interface: each word is tokenized on its own
    * and tagged from its first subtoken).
@@ -205,24 +166,7 @@ export class Tagger {
    * result.tags; // ['B-PER', 'O', 'O', 'B-LOC']
    * ```
    */
-  async tagWords(sentences: readonly (readonly string[])[], options: TagWordsOptions = {}): Promise<WordTags[]> {
-    this.#checkUsable(options.signal);
-    if (!Array.isArray(sentences)) throw new BertwebError('INPUT_INVALID', 'tagWords expects an array of word arrays');
-    sentences.forEach((words, i) => {
-      checkStrings(words, `sentences[${i}]`);
-    });
-    const sequences = sentences.map((words) => this.#prepare(wordsFromStrings(words)));
-    const logits = await this.#run(sequences, options);
-    return sequences.map((seq, i) => {
-      const decoded = decodeWords(logits[i] as Float32Array, seq.words.length, this.#decoder);
-      return {
-        tags: Array.from(decoded.tags, (t) => this.labels[t] as string),
-        scores: decoded.scores,
-        ...(options.probabilities ? { probabilities: decoded.probabilities } : {}),
-      };
-    });
-  }
-
+  tagWords(sentences: readonly (readonly string[])[], options?: TagWordsOptions | null): Promise<WordTags[]>;
   /**
    * The words and window encodings the model would see for each text (for inspection and tests).
    *
@@ -232,67 +176,137 @@ export class Tagger {
    * windows[0].tokens; // ['[CLS]', 'hello', 'world', '[SEP]']
    * ```
    */
-  async encode(texts: readonly string[], options: TagOptions = {}): Promise<TaggerEncoding[]> {
-    this.#checkUsable(options.signal);
-    checkStrings(texts, 'texts');
-    return texts.map((text) => {
-      const seq = this.#prepare(splitWords(text));
+  encode(texts: readonly string[], options?: TagOptions | null): Promise<TaggerEncoding[]>;
+}
+
+/** Resolved head settings (options after defaults and validation). */
+interface TaggerSettings {
+  readonly labels: readonly string[];
+  readonly scheme: TagScheme;
+  readonly crf: CrfParams | undefined;
+  readonly constrainBio: boolean;
+  readonly maxLength: number;
+  readonly windowOverlap: number;
+  readonly maxSubwordPieces: number;
+}
+
+const TAG_WORDS_OPTION_KEYS = [...CALL_OPTION_KEYS, 'probabilities'];
+
+/** One window of one sequence, waiting for inference. */
+interface WindowJob {
+  readonly sequence: number;
+  readonly window: number;
+  readonly encoding: Encoding;
+}
+
+class TaggerHead extends ModelHead implements Tagger {
+  readonly labels: readonly string[];
+  readonly scheme: TagScheme;
+  readonly crf: CrfParams | undefined;
+  readonly constrainBio: boolean;
+  readonly maxLength: number;
+  readonly windowOverlap: number;
+  readonly maxSubwordPieces: number;
+  readonly #pieces: WordPieceCache;
+  readonly #parsed: ParsedTag[];
+  readonly #decoder: Decoder;
+
+  constructor(context: HeadContext, settings: TaggerSettings) {
+    super(context);
+    this.labels = settings.labels;
+    this.scheme = settings.scheme;
+    this.crf = settings.crf;
+    this.constrainBio = settings.constrainBio;
+    this.maxLength = settings.maxLength;
+    this.windowOverlap = settings.windowOverlap;
+    this.maxSubwordPieces = settings.maxSubwordPieces;
+    this.#parsed = parseTags(settings.labels, settings.scheme);
+    this.#pieces = new WordPieceCache(
+      context.model.tokenizer,
+      Math.min(settings.maxSubwordPieces, settings.maxLength - 2),
+    );
+    this.#decoder = makeDecoder(
+      settings.labels.length,
+      settings.crf,
+      settings.constrainBio ? allowedMoves(settings.labels, settings.scheme) : undefined,
+    );
+  }
+
+  async tag(texts: readonly string[], options?: TagOptions | null): Promise<Entity[][]> {
+    const call = this.begin(options, CALL_OPTION_KEYS);
+    const list = check.strings(texts, 'texts');
+    const sequences = list.map((text) => this.#prepare(splitWords(text)));
+    const logits = await this.#run(sequences, call);
+    return sequences.map((seq, i) => {
+      const { tags, scores } = decodeWords(logits[i] as Float32Array, seq.words.length, this.#decoder);
+      const parsed = Array.from(tags, (t) => this.#parsed[t] as ParsedTag);
+      return entitiesFromTags(list[i] as string, seq.words, parsed, scores);
+    });
+  }
+
+  async tagWords(sentences: readonly (readonly string[])[], options?: TagWordsOptions | null): Promise<WordTags[]> {
+    const call = this.begin(options, TAG_WORDS_OPTION_KEYS);
+    const probabilities = check.bool(call.probabilities, 'probabilities') ?? false;
+    const list = check.denseArray(sentences, 'sentences').map((words, i) => check.strings(words, `sentences[${i}]`));
+    const sequences = list.map((words) => this.#prepare(wordsFromStrings(words)));
+    const logits = await this.#run(sequences, call);
+    return sequences.map((seq, i) => {
+      const decoded = decodeWords(logits[i] as Float32Array, seq.words.length, this.#decoder);
       return {
-        words: [...seq.words],
-        windows: seq.plan.windows.map((_, w) => windowEncoding(seq, w, this.#model.tokenizer.specialTokens)),
-        owner: Array.from(seq.plan.owner),
+        tags: Array.from(decoded.tags, (t) => this.labels[t] as string),
+        scores: decoded.scores,
+        ...(probabilities ? { probabilities: decoded.probabilities } : {}),
       };
     });
   }
 
-  /** Frees the model (when this tagger loaded it); later calls reject with DISPOSED. */
-  async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    if (this.#ownsModel) await this.#model.dispose();
-  }
-
-  #checkUsable(signal: AbortSignal | undefined): void {
-    if (this.#disposed) throw new BertwebError('DISPOSED', 'this tagger was disposed');
-    throwIfAborted(signal);
+  async encode(texts: readonly string[], options?: TagOptions | null): Promise<TaggerEncoding[]> {
+    this.begin(options, CALL_OPTION_KEYS);
+    const specials = this.model.tokenizer.specialTokens;
+    return check.strings(texts, 'texts').map((text) => {
+      const seq = this.#prepare(splitWords(text));
+      return {
+        words: [...seq.words],
+        windows: seq.plan.windows.map((_, w) => windowEncoding(seq, w, specials)),
+        owner: Array.from(seq.plan.owner),
+      };
+    });
   }
 
   #prepare(words: readonly Word[]): PreparedSequence {
     return prepareSequence(words, this.#pieces, this.maxLength - 2, this.windowOverlap);
   }
 
-  /** Runs every window, in batches, and gathers each word's logits from the window that owns it. */
-  async #run(sequences: readonly PreparedSequence[], options: TagOptions): Promise<Float32Array[]> {
+  /** Runs every window and gathers each word's logits from the window that owns it. */
+  async #run(sequences: readonly PreparedSequence[], call: CallOptions): Promise<Float32Array[]> {
     const numLabels = this.labels.length;
     const logits = sequences.map((seq) => new Float32Array(seq.words.length * numLabels));
-    const jobs: [number, number][] = [];
-    sequences.forEach((seq, s) => {
-      for (let w = 0; w < seq.plan.windows.length; w++) jobs.push([s, w]);
+    const specials = this.model.tokenizer.specialTokens;
+    const jobs: WindowJob[] = [];
+    sequences.forEach((seq, sequence) => {
+      for (let window = 0; window < seq.plan.windows.length; window++) {
+        jobs.push({ sequence, window, encoding: windowEncoding(seq, window, specials) });
+      }
     });
-    const specials = this.#model.tokenizer.specialTokens;
-    for (let from = 0; from < jobs.length; from += this.#windowBatch) {
-      throwIfAborted(options.signal);
-      const chunk = jobs.slice(from, from + this.#windowBatch);
-      const encodings = chunk.map(([s, w]) => windowEncoding(sequences[s] as PreparedSequence, w, specials));
-      const outputs = await this.#model.infer(encodings, {
-        ...(options.signal ? { signal: options.signal } : {}),
-        outputs: ['logits'],
-      });
-      if (this.#disposed) throw new BertwebError('DISPOSED', 'this tagger was disposed');
-      chunk.forEach(([s, w], k) => {
-        const output = outputs[k]?.logits;
-        if (!output) throw new BertwebError('MODEL_INVALID', 'the model returned no logits output');
-        const expectedRows = encodings[k]?.ids.length ?? 0;
-        checkLogits(output, expectedRows, numLabels);
-        copyOwnedWords(sequences[s] as PreparedSequence, w, output.data, logits[s] as Float32Array, numLabels);
-      });
-      options.onProgress?.({
-        status: 'progress',
-        file: 'windows',
-        loaded: Math.min(from + this.#windowBatch, jobs.length),
-        total: jobs.length,
-      });
-    }
+    await this.runJobs(
+      jobs,
+      {
+        encoding: (job) => job.encoding,
+        outputs: { logits: (job) => [job.encoding.ids.length, numLabels] },
+        consume: (job, outputs) => {
+          const seq = sequences[job.sequence] as PreparedSequence;
+          copyOwnedWords(
+            seq,
+            job.window,
+            (outputs.logits as { data: Float32Array }).data,
+            logits[job.sequence] as Float32Array,
+            numLabels,
+          );
+        },
+        unit: 'windows',
+      },
+      call,
+    );
     return logits;
   }
 }
@@ -316,44 +330,20 @@ function copyOwnedWords(
   }
 }
 
-function checkLogits(output: TensorOutput, rows: number, numLabels: number): void {
-  const width = output.dims[output.dims.length - 1];
-  if (output.dims.length !== 2 || width !== numLabels) {
-    throw new BertwebError(
-      'MODEL_INVALID',
-      `the model's logits have shape [${output.dims.join(', ')}] but there are ${numLabels} labels (id2label)`,
-      { dims: [...output.dims], labels: numLabels },
-    );
-  }
-  if (output.dims[0] !== rows) {
-    throw new BertwebError('MODEL_INVALID', `expected ${rows} rows of token logits, got ${output.dims[0]}`);
-  }
-}
-
-function checkStrings(values: unknown, name: string): asserts values is readonly string[] {
-  if (!Array.isArray(values)) throw new BertwebError('INPUT_INVALID', `${name} must be an array of strings`);
-  values.forEach((v, i) => {
-    if (typeof v !== 'string') {
-      throw new BertwebError('INPUT_INVALID', `${name}[${i}] must be a string, got ${v === null ? 'null' : typeof v}`);
-    }
-  });
-}
-
-/** Resolved head settings (options after defaults and validation). */
-interface TaggerSettings {
-  readonly labels: readonly string[];
-  readonly scheme: TagScheme;
-  readonly crf: CrfParams | undefined;
-  readonly constrainBio: boolean;
-  readonly maxLength: number;
-  readonly windowOverlap: number;
-  readonly maxSubwordPieces: number;
-  readonly windowBatch: number;
-}
+const TAGGER_OPTION_KEYS = [
+  'crf',
+  'constrainBio',
+  'scheme',
+  'labels',
+  'maxSubwordPieces',
+  'maxLength',
+  'windowOverlap',
+];
 
 /**
  * Loads a token-classification model (or takes a loaded one) and returns a {@link Tagger}. Checks that
- * the labels match the model's logits and that `crf.json`, when used, fits the labels (MODEL_INVALID).
+ * the labels match the model's logits and that `crf.json`, when used, fits the labels (MODEL_INVALID);
+ * a `maxLength` above the model's limit is INPUT_INVALID.
  *
  * @example
  * ```ts
@@ -362,17 +352,30 @@ interface TaggerSettings {
  * await tagger.dispose();
  * ```
  */
-export async function createTagger(source: ModelSource | LoadedModel, options: TaggerOptions = {}): Promise<Tagger> {
-  const { model, owned } = await resolveModel(source, options);
-  try {
-    const settings = await resolveSettings(model, options);
-    await probeLogits(model, settings.labels.length, options.signal);
-    return new Tagger(model, owned, settings);
-  } catch (error) {
-    if (owned) await model.dispose();
-    throw error;
-  }
-}
+export const createTagger: (source: ModelSource | LoadedModel, options?: TaggerOptions | null) => Promise<Tagger> =
+  defineHead<TaggerOptions, TaggerSettings, Tagger>({
+    kind: 'tagger',
+    options: TAGGER_OPTION_KEYS,
+    check: (options) => {
+      check.bool(options.constrainBio, 'constrainBio');
+      check.oneOf(options.scheme, 'scheme', ['BIO', 'BIOES', 'IO']);
+      if (options.labels !== undefined) check.strings(options.labels, 'labels');
+      if (
+        options.crf !== undefined &&
+        options.crf !== 'auto' &&
+        options.crf !== false &&
+        typeof options.crf !== 'object'
+      ) {
+        check.oneOf(options.crf, 'crf', ['auto', false]);
+      }
+      check.int(options.maxLength, 'maxLength', 3);
+      check.int(options.windowOverlap, 'windowOverlap', 0);
+      if (options.maxSubwordPieces !== Number.POSITIVE_INFINITY)
+        check.int(options.maxSubwordPieces, 'maxSubwordPieces', 1);
+    },
+    settle: resolveSettings,
+    create: (context, settings) => new TaggerHead(context, settings),
+  });
 
 async function resolveSettings(model: LoadedModel, options: TaggerOptions): Promise<TaggerSettings> {
   const { info } = model;
@@ -389,29 +392,22 @@ async function resolveSettings(model: LoadedModel, options: TaggerOptions): Prom
   if (!labels || labels.length === 0) {
     throw new BertwebError('MODEL_INVALID', 'config.json has no id2label; pass the labels in options.labels');
   }
-  const maxLength = intOption(options.maxLength, 'maxLength', info.maxPositions, 3, info.maxPositions);
+  const maxLength = check.int(options.maxLength, 'maxLength', 3, info.maxPositions) ?? info.maxPositions;
   const budget = maxLength - 2;
-  const windowOverlap = intOption(
-    options.windowOverlap,
-    'windowOverlap',
-    Math.min(DEFAULT_OVERLAP, Math.floor(budget / 4)),
-    0,
-    Math.floor(budget / 2),
-  );
-  const maxSubwordPieces =
-    options.maxSubwordPieces === Number.POSITIVE_INFINITY
-      ? Number.POSITIVE_INFINITY
-      : intOption(options.maxSubwordPieces, 'maxSubwordPieces', DEFAULT_MAX_PIECES, 1, Number.MAX_SAFE_INTEGER);
-  return {
+  const windowOverlap =
+    check.int(options.windowOverlap, 'windowOverlap', 0, Math.floor(budget / 2)) ??
+    Math.min(TAGGER_DEFAULTS.windowOverlap, Math.floor(budget / 4));
+  const settings: TaggerSettings = {
     labels: [...labels],
     scheme: options.scheme ?? detectScheme(labels),
     crf: await resolveCrf(model, options, labels.length),
     constrainBio: options.constrainBio ?? false,
     maxLength,
     windowOverlap,
-    maxSubwordPieces,
-    windowBatch: intOption(options.windowBatch, 'windowBatch', DEFAULT_WINDOW_BATCH, 1, Number.MAX_SAFE_INTEGER),
+    maxSubwordPieces: options.maxSubwordPieces ?? TAGGER_DEFAULTS.maxSubwordPieces,
   };
+  await probeLogits(model, labels.length, options.signal);
+  return settings;
 }
 
 async function resolveCrf(
@@ -423,8 +419,8 @@ async function resolveCrf(
   if (crf === false) return undefined;
   if (crf !== 'auto') return parseCrf(crf, numLabels);
   const signal = options.signal ? { signal: options.signal } : {};
-  if (!(await model.files.exists('crf.json', signal))) return undefined;
-  return parseCrf(await model.files.json('crf.json', signal), numLabels);
+  if (!(await model.files.exists(CRF_FILE, signal))) return undefined;
+  return parseCrf(await model.files.json(CRF_FILE, signal), numLabels);
 }
 
 /** One tiny inference so a label map that does not fit the logits fails at creation, not mid-task. */
@@ -436,14 +432,14 @@ async function probeLogits(model: LoadedModel, numLabels: number, signal: AbortS
   };
   const encoding = windowEncoding(seq, 0, model.tokenizer.specialTokens);
   const [output] = await model.infer([encoding], { ...(signal ? { signal } : {}), outputs: ['logits'] });
-  if (!output?.logits) throw new BertwebError('MODEL_INVALID', 'the model returned no logits output');
-  checkLogits(output.logits, encoding.ids.length, numLabels);
-}
-
-function intOption(value: number | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new BertwebError('INPUT_INVALID', `${name} must be an integer in [${min}, ${max}], got ${value}`);
+  const logits = output?.logits;
+  if (!logits) throw new BertwebError('MODEL_INVALID', 'the model returned no logits output');
+  const width = logits.dims[logits.dims.length - 1];
+  if (logits.dims.length !== 2 || width !== numLabels) {
+    throw new BertwebError(
+      'MODEL_INVALID',
+      `the model's logits have shape [${logits.dims.join(', ')}] but there are ${numLabels} labels (id2label)`,
+      { dims: [...logits.dims], labels: numLabels },
+    );
   }
-  return value;
 }

@@ -5,10 +5,10 @@ import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../c
 import type { CommandIO } from '../io.js';
 
 /** Reader flags shared by `qa` and `eval squad`. */
-export const READER_FLAGS = ['max-length', 'doc-stride', 'max-answer-length', 'no-answer-threshold'] as const;
+export const READER_FLAGS = ['max-length', 'window-overlap', 'max-answer-length', 'no-answer-threshold'] as const;
 
 export const READER_FLAGS_USAGE = `  --max-length N           window length in tokens, question included (default 384)
-  --doc-stride N           tokens shared by consecutive windows (default 128)
+  --window-overlap N       context tokens shared by consecutive windows (Hugging Face doc_stride; default 128)
   --max-answer-length N    longest answer in subtokens (default 30)
   --no-answer-threshold T  SQuAD 2.0: answer "" when the no-answer score beats the best span by more than T`;
 
@@ -22,14 +22,14 @@ export const READER_FLAGS_USAGE = `  --max-length N           window length in t
  */
 export function readerOptions(args: ParsedArgs, io: CommandIO): ReaderOptions {
   const maxLength = intFlag(args, 'max-length');
-  // 0 is a valid stride (no overlap); intFlag accepts positive integers only.
-  const docStride = stringFlag(args, 'doc-stride') === '0' ? 0 : intFlag(args, 'doc-stride');
+  // 0 is a valid overlap; intFlag accepts positive integers only.
+  const windowOverlap = stringFlag(args, 'window-overlap') === '0' ? 0 : intFlag(args, 'window-overlap');
   const maxAnswerLength = intFlag(args, 'max-answer-length');
   const noAnswerThreshold = numberFlag(args, 'no-answer-threshold');
   return {
     ...modelOptions(args, io),
     ...(maxLength !== undefined ? { maxLength } : {}),
-    ...(docStride !== undefined ? { docStride } : {}),
+    ...(windowOverlap !== undefined ? { windowOverlap } : {}),
     ...(maxAnswerLength !== undefined ? { maxAnswerLength } : {}),
     ...(noAnswerThreshold !== undefined ? { noAnswerThreshold } : {}),
   };

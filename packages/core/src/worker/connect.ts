@@ -1,19 +1,32 @@
 /** Main side: talks to a worker started with `serve` (see protocol.ts). */
 import * as Comlink from 'comlink';
 import { BertwebError, throwIfAborted } from '../errors.js';
+import * as check from '../head/validate.js';
 import type { ProgressCallback } from '../sources/types.js';
-import type { CallWiring, HandleInfo, TaskMap, WorkerApi } from './protocol.js';
+import type { CallWiring, HandleInfo, Hello, TaskMap, WireResult, WorkerApi } from './protocol.js';
 import { PROTOCOL_VERSION } from './protocol.js';
-import { installErrorTransfer, type NodeMessagePortLike, nodeEndpoint } from './wire.js';
+import { type NodeMessagePortLike, nodeEndpoint, unwrap } from './wire.js';
 
-/** A DOM Worker, a Node `worker_threads` Worker, or any Comlink endpoint (e.g. a MessagePort). */
+/**
+ * A DOM Worker, a Node `worker_threads` Worker, or any Comlink endpoint (e.g. a MessagePort).
+ *
+ * @example
+ * ```ts
+ * const target: WorkerTarget = new Worker(new URL('bertweb/worker', import.meta.url), { type: 'module' });
+ * ```
+ */
 export type WorkerTarget = Worker | (NodeMessagePortLike & { terminate(): unknown }) | Comlink.Endpoint;
 
 /**
- * A head living in a worker: the same methods as in-thread, all async, plus `dispose()`.
- * Data properties (labels, info, backend report) are a snapshot taken when the head was created.
- * Async methods keep their type as is, every overload included (`reader.answer(q, c, { topK: 3 })` is
- * `Promise<Answer[]>`); `infer` would keep only the last overload, so only sync methods are rewrapped.
+ * A head as the main thread sees it through a worker. Every bertweb head interface (`Tagger`, `Reader`,
+ * ...) has only data properties and async methods, so `RemoteHead<Tagger>` is `Tagger` itself: the remote
+ * proxy implements the same interface as the in-thread head (the type tests check it). A sync method
+ * would become async here.
+ *
+ * @example
+ * ```ts
+ * const tagger: RemoteHead<Tagger> = await client.create('tagger', '/models/ner-ru-tiny/');
+ * ```
  */
 export type RemoteHead<H> = {
   readonly [K in keyof H]: H[K] extends (...args: never[]) => Promise<unknown>
@@ -23,7 +36,14 @@ export type RemoteHead<H> = {
       : H[K];
 } & { dispose(): Promise<void> };
 
-/** The main-side client of a bertweb worker. */
+/**
+ * The main-side client of a bertweb worker.
+ *
+ * @example
+ * ```ts
+ * const client: BertwebClient<typeof defaultTasks> = connect(() => new Worker(url, { type: 'module' }));
+ * ```
+ */
 export interface BertwebClient<T extends TaskMap> {
   /**
    * Creates a head in the worker with the same arguments as its in-thread factory.
@@ -37,30 +57,57 @@ export interface BertwebClient<T extends TaskMap> {
     task: K,
     ...args: Parameters<T[K]>
   ): Promise<RemoteHead<Awaited<ReturnType<T[K]>>>>;
-  /** Tasks the worker serves. */
+  /**
+   * Tasks the worker serves.
+   *
+   * @example
+   * ```ts
+   * await client.tasks(); // ['tagger', 'reader', 'embedder', 'classifier']
+   * ```
+   */
   tasks(): Promise<readonly string[]>;
   /** True after the worker crashed; calls reject with `WORKER_CRASHED` until {@link BertwebClient.reconnect}. */
   readonly crashed: boolean;
-  /** Starts a fresh worker (needs a factory); existing heads re-create themselves on their next call. */
+  /**
+   * Starts a fresh worker (needs a factory). Calls still in flight reject with `ABORTED`; heads re-create
+   * themselves on their next call, with fresh data properties.
+   */
   reconnect(): void;
   /** Stops the worker; pending calls reject with `DISPOSED`. */
   terminate(): void;
 }
 
-/** Options of {@link connect}. */
+/**
+ * Options of {@link connect}.
+ *
+ * @example
+ * ```ts
+ * connect(factory, { onCrash: (e) => showBanner(e.message), handshakeTimeoutMs: 20_000 });
+ * ```
+ */
 export interface ConnectOptions {
   /** Called once per crash, with the `WORKER_CRASHED` error pending calls received. */
   readonly onCrash?: (error: BertwebError) => void;
+  /**
+   * How long the worker may take to answer the protocol handshake before the connection counts as
+   * crashed (a worker that never calls `serve`). Default 60,000 ms.
+   */
+  readonly handshakeTimeoutMs?: number;
 }
+
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 60_000;
 
 interface Connection {
   readonly api: Comlink.Remote<WorkerApi>;
   readonly generation: number;
+  /** Settles when the worker answered `hello` with this page's protocol. */
+  readonly ready: Promise<Hello>;
   readonly stop: () => void;
 }
 
 /**
- * Connects to a worker that runs `serve(tasks)`. Pass a factory to allow {@link BertwebClient.reconnect}.
+ * Connects to a worker that runs `serve(tasks)` and starts the protocol handshake at once. Pass a
+ * factory to allow {@link BertwebClient.reconnect}.
  *
  * @example
  * ```ts
@@ -74,7 +121,6 @@ export function connect<T extends TaskMap>(
   target: WorkerTarget | (() => WorkerTarget),
   options: ConnectOptions = {},
 ): BertwebClient<T> {
-  installErrorTransfer();
   return new Client<T>(target, options);
 }
 
@@ -98,11 +144,8 @@ class Client<T extends TaskMap> implements BertwebClient<T> {
   }
 
   async tasks(): Promise<readonly string[]> {
-    const hello = await this.#track(this.#connection.api.hello());
-    if (hello.protocol !== PROTOCOL_VERSION) {
-      throw new BertwebError('UNSUPPORTED', `worker speaks protocol ${hello.protocol}, this page ${PROTOCOL_VERSION}`);
-    }
-    return hello.tasks;
+    this.#check();
+    return (await this.#connection.ready).tasks;
   }
 
   async create<K extends keyof T & string>(
@@ -118,6 +161,9 @@ class Client<T extends TaskMap> implements BertwebClient<T> {
       throw new BertwebError('UNSUPPORTED', 'reconnect needs connect(() => new Worker(...)) with a factory');
     }
     this.#connection.stop();
+    this.#rejectAll(
+      new BertwebError('ABORTED', 'the call was cancelled: reconnect() restarted the worker', { reason: 'reconnect' }),
+    );
     this.#crashed = false;
     this.#terminated = false;
     this.#connection = this.#open();
@@ -159,7 +205,37 @@ class Client<T extends TaskMap> implements BertwebClient<T> {
         stop = () => (endpoint as { close?: () => void }).close?.();
       }
     }
-    return { api: Comlink.wrap<WorkerApi>(endpoint), generation, stop };
+    const api = Comlink.wrap<WorkerApi>(endpoint);
+    const ready = this.#handshake(api, onCrash);
+    // Nobody may be waiting yet: a failed handshake is reported to the calls that wait for it.
+    ready.catch(() => undefined);
+    return { api, generation, ready, stop };
+  }
+
+  /** `hello()` right away: the worker must speak this page's protocol before any other call goes out. */
+  async #handshake(api: Comlink.Remote<WorkerApi>, onCrash: (reason: string) => void): Promise<Hello> {
+    const timeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const reason = `the worker did not answer the bertweb handshake within ${timeoutMs} ms (does it call serve()?)`;
+        onCrash(reason);
+        reject(new BertwebError('WORKER_CRASHED', reason));
+      }, timeoutMs);
+    });
+    try {
+      const hello = await Promise.race([this.#track(api.hello()), timeout]);
+      if (hello?.protocol !== PROTOCOL_VERSION) {
+        throw new BertwebError(
+          'UNSUPPORTED',
+          `the worker speaks bertweb protocol ${String(hello?.protocol)}, this page ${PROTOCOL_VERSION}: serve and connect must come from the same bertweb version`,
+          { worker: hello?.protocol, page: PROTOCOL_VERSION },
+        );
+      }
+      return hello;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #check(): void {
@@ -167,7 +243,7 @@ class Client<T extends TaskMap> implements BertwebClient<T> {
     if (this.#crashed) throw new BertwebError('WORKER_CRASHED', 'the worker crashed; call reconnect()');
   }
 
-  /** Races a worker call against crashes and termination. */
+  /** Races a worker call against crashes, reconnects and termination. */
   #track<R>(promise: Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const fail = (error: BertwebError): void => reject(error);
@@ -193,7 +269,8 @@ class Client<T extends TaskMap> implements BertwebClient<T> {
 
   async #createHandle(task: string, args: readonly unknown[]): Promise<HandleInfo & { generation: number }> {
     this.#check();
-    const { generation, api } = this.#connection;
+    const { generation, api, ready } = this.#connection;
+    await this.#track(ready);
     const info = await this.#invoke(args, (wireArgs, wiring, onProgress) =>
       api.create(task, wireArgs, wiring, onProgress),
     );
@@ -203,11 +280,11 @@ class Client<T extends TaskMap> implements BertwebClient<T> {
   /** Sends one call with its signal and progress callback wired through the protocol. */
   async #invoke<R>(
     args: readonly unknown[],
-    send: (args: unknown[], wiring: CallWiring, onProgress?: ProgressCallback) => Promise<R>,
+    send: (args: unknown[], wiring: CallWiring, onProgress?: ProgressCallback) => Promise<WireResult<R>>,
   ): Promise<R> {
     this.#check();
-    const callId = this.#nextCallId++;
     const { wireArgs, signal, signalArg, onProgress, progressArg } = splitArgs(args);
+    const callId = this.#nextCallId++;
     throwIfAborted(signal);
     const wiring: CallWiring = {
       callId,
@@ -215,7 +292,7 @@ class Client<T extends TaskMap> implements BertwebClient<T> {
       ...(progressArg !== undefined ? { progressArg } : {}),
     };
     const api = this.#connection.api;
-    const call = this.#track(send(wireArgs, wiring, onProgress ? Comlink.proxy(onProgress) : undefined));
+    const call = this.#track(send(wireArgs, wiring, onProgress ? Comlink.proxy(onProgress) : undefined)).then(unwrap);
     if (!signal) return call;
     return new Promise<R>((resolve, reject) => {
       const onAbort = (): void => {
@@ -237,7 +314,11 @@ class Client<T extends TaskMap> implements BertwebClient<T> {
       if (info.generation !== this.#connection.generation) info = await this.#createHandle(task, recreateArgs);
       return info;
     };
-    const head: Record<string, unknown> = { ...first.props };
+    const head: Record<string, unknown> = {};
+    // Data properties read the latest snapshot: a head re-created in a new worker shows its new values.
+    for (const key of Object.keys(first.props)) {
+      Object.defineProperty(head, key, { enumerable: true, get: () => info.props[key] });
+    }
     for (const method of first.methods) {
       if (method === 'dispose') continue;
       head[method] = async (...args: unknown[]) => {
@@ -252,7 +333,7 @@ class Client<T extends TaskMap> implements BertwebClient<T> {
       if (disposed) return;
       disposed = true;
       if (info.generation === this.#connection.generation && !this.#crashed && !this.#terminated) {
-        await this.#track(this.#connection.api.release(info.handle));
+        unwrap(await this.#track(this.#connection.api.release(info.handle) as Promise<WireResult<void>>));
       }
     };
     return head;
@@ -275,12 +356,15 @@ function splitArgs(args: readonly unknown[]): {
     if (!isPlainObject(arg)) return;
     const { signal: s, onProgress: p, ...rest } = arg as { signal?: unknown; onProgress?: unknown };
     if (s === undefined && p === undefined) return;
-    if (s !== undefined) {
-      signal = s as AbortSignal;
+    // Checked here: neither crosses the boundary as it is, so the worker could not tell they are wrong.
+    const checkedSignal = check.abortSignal(s, 'signal');
+    const checkedProgress = check.callback<ProgressCallback>(p, 'onProgress');
+    if (checkedSignal) {
+      signal = checkedSignal;
       signalArg = index;
     }
-    if (typeof p === 'function') {
-      onProgress = p as ProgressCallback;
+    if (checkedProgress) {
+      onProgress = checkedProgress;
       progressArg = index;
     }
     wireArgs[index] = rest;

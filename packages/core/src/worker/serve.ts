@@ -1,9 +1,18 @@
 /** Worker side: exposes task factories over Comlink (see protocol.ts). */
 import * as Comlink from 'comlink';
 import { BertwebError } from '../errors.js';
+import { HEAD_INTERNALS } from '../head/head.js';
 import type { ProgressCallback } from '../sources/types.js';
-import { type CallWiring, type HandleInfo, PROTOCOL_VERSION, type TaskMap, type WorkerApi } from './protocol.js';
-import { collectTransferables, installErrorTransfer } from './wire.js';
+import {
+  type CallWiring,
+  type HandleInfo,
+  type Hello,
+  PROTOCOL_VERSION,
+  type TaskMap,
+  type WireResult,
+  type WorkerApi,
+} from './protocol.js';
+import { collectTransferables, toWire } from './wire.js';
 
 /**
  * Serves heads from inside a worker. Call it synchronously at the top of the worker module, before
@@ -19,7 +28,6 @@ import { collectTransferables, installErrorTransfer } from './wire.js';
  * ```
  */
 export function serve(tasks: TaskMap, endpoint?: Comlink.Endpoint): WorkerApi {
-  installErrorTransfer();
   const api = new WorkerServer(tasks);
   Comlink.expose(api, endpoint ?? (globalThis as unknown as Comlink.Endpoint));
   return api;
@@ -32,26 +40,28 @@ class WorkerServer implements WorkerApi {
 
   constructor(private readonly tasks: TaskMap) {}
 
-  async hello(): Promise<{ protocol: number; tasks: string[] }> {
+  async hello(): Promise<Hello> {
     return { protocol: PROTOCOL_VERSION, tasks: Object.keys(this.tasks) };
   }
 
-  async create(
+  create(
     task: string,
     args: readonly unknown[],
     wiring: CallWiring,
     onProgress?: ProgressCallback,
-  ): Promise<HandleInfo> {
-    const factory = Object.hasOwn(this.tasks, task) ? this.tasks[task] : undefined;
-    if (!factory) {
-      throw new BertwebError('INPUT_INVALID', `this worker serves no task ${JSON.stringify(task)}`, {
-        tasks: Object.keys(this.tasks),
-      });
-    }
-    const head = await this.#withCall(wiring, args, onProgress, (wired) => factory(...(wired as [unknown, unknown])));
-    const handle = this.#nextHandle++;
-    this.#heads.set(handle, head);
-    return { handle, task, props: snapshot(head), methods: methodNames(head) };
+  ): Promise<WireResult<HandleInfo>> {
+    return settle(async () => {
+      const factory = Object.hasOwn(this.tasks, task) ? this.tasks[task] : undefined;
+      if (!factory) {
+        throw new BertwebError('INPUT_INVALID', `this worker serves no task ${JSON.stringify(task)}`, {
+          tasks: Object.keys(this.tasks),
+        });
+      }
+      const head = await this.#withCall(wiring, args, onProgress, (wired) => factory(...(wired as [unknown, unknown])));
+      const handle = this.#nextHandle++;
+      this.#heads.set(handle, head);
+      return { handle, task, props: snapshot(head), methods: methodNames(head) };
+    });
   }
 
   async call(
@@ -60,16 +70,18 @@ class WorkerServer implements WorkerApi {
     args: readonly unknown[],
     wiring: CallWiring,
     onProgress?: ProgressCallback,
-  ): Promise<unknown> {
-    const head = this.#heads.get(handle);
-    if (!head) throw new BertwebError('DISPOSED', 'this model was disposed (or the worker was restarted)');
-    const fn = (head as Record<string, unknown>)[method];
-    if (typeof fn !== 'function' || method === 'constructor' || method.startsWith('_')) {
-      throw new BertwebError('INPUT_INVALID', `no method ${JSON.stringify(method)} on this model`);
-    }
-    const result = await this.#withCall(wiring, args, onProgress, (wired) => fn.apply(head, wired));
-    const transferables = collectTransferables(result);
-    // Comlink keys transfers by object identity: primitives and plain results go as they are.
+  ): Promise<WireResult<unknown>> {
+    const result = await settle(async () => {
+      const head = this.#heads.get(handle);
+      if (!head) throw new BertwebError('DISPOSED', 'this model was disposed (or the worker was restarted)');
+      const fn = (head as Record<string, unknown>)[method];
+      if (typeof fn !== 'function' || !methodNames(head).includes(method)) {
+        throw new BertwebError('INPUT_INVALID', `no method ${JSON.stringify(method)} on this model`);
+      }
+      return this.#withCall(wiring, args, onProgress, (wired) => fn.apply(head, wired));
+    });
+    const transferables = result.ok ? collectTransferables(result.value) : [];
+    // Comlink keys transfers by object identity: the envelope is what goes, with its buffers moved.
     return transferables.length > 0 ? Comlink.transfer(result, transferables) : result;
   }
 
@@ -77,10 +89,12 @@ class WorkerServer implements WorkerApi {
     this.#calls.get(callId)?.abort(new BertwebError('ABORTED', 'the operation was aborted'));
   }
 
-  async release(handle: number): Promise<void> {
-    const head = this.#heads.get(handle) as { dispose?: () => unknown } | undefined;
-    this.#heads.delete(handle);
-    if (typeof head?.dispose === 'function') await head.dispose();
+  release(handle: number): Promise<WireResult<void>> {
+    return settle(async () => {
+      const head = this.#heads.get(handle) as { dispose?: () => unknown } | undefined;
+      this.#heads.delete(handle);
+      if (typeof head?.dispose === 'function') await head.dispose();
+    });
   }
 
   async #withCall<T>(
@@ -107,11 +121,24 @@ class WorkerServer implements WorkerApi {
   }
 }
 
+/** Runs `work` and reports its outcome as data: nothing is thrown across the boundary. */
+async function settle<T>(work: () => Promise<T>): Promise<WireResult<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    return { ok: false, error: toWire(error) };
+  }
+}
+
 function asObject(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 }
 
-/** Structured-cloneable data properties of a head (methods and private fields excluded). */
+/**
+ * Structured-cloneable data properties of a head: its own enumerable fields (class fields such as
+ * `labels`, `info`, `backend`). Methods, private fields and getters are not data, and a value that
+ * cannot be cloned (a session, a tokenizer instance) stays on the worker side.
+ */
 function snapshot(head: object): Record<string, unknown> {
   const props: Record<string, unknown> = {};
   for (const key of Object.keys(head)) {
@@ -120,48 +147,24 @@ function snapshot(head: object): Record<string, unknown> {
     try {
       props[key] = structuredClone(value);
     } catch {
-      // Not cloneable (a session, a tokenizer instance): main side does not see it.
-    }
-  }
-  // Getters on the prototype (e.g. `get labels()`) are data too.
-  for (const key of prototypeKeys(head)) {
-    const descriptor = findDescriptor(head, key);
-    if (!descriptor?.get || key in props) continue;
-    try {
-      props[key] = structuredClone((head as Record<string, unknown>)[key]);
-    } catch {
-      // skip
+      // Not cloneable: the main side does not see it.
     }
   }
   return props;
 }
 
+/**
+ * Public methods of a head: functions on it or its prototypes, without the constructor, `_`-names and
+ * the protected helpers of {@link ModelHead}.
+ */
 function methodNames(head: object): string[] {
   const names = new Set<string>();
-  for (const key of [...Object.keys(head), ...prototypeKeys(head)]) {
-    const descriptor = findDescriptor(head, key);
-    if (key !== 'constructor' && !key.startsWith('_') && descriptor && typeof descriptor.value === 'function')
-      names.add(key);
+  for (let obj: object | null = head; obj && obj !== Object.prototype; obj = Object.getPrototypeOf(obj)) {
+    for (const key of Object.getOwnPropertyNames(obj)) {
+      const descriptor = Object.getOwnPropertyDescriptor(obj, key);
+      if (key === 'constructor' || key.startsWith('_') || HEAD_INTERNALS.has(key)) continue;
+      if (typeof descriptor?.value === 'function') names.add(key);
+    }
   }
   return [...names];
-}
-
-function prototypeKeys(head: object): string[] {
-  const keys: string[] = [];
-  for (
-    let proto = Object.getPrototypeOf(head);
-    proto && proto !== Object.prototype;
-    proto = Object.getPrototypeOf(proto)
-  ) {
-    keys.push(...Object.getOwnPropertyNames(proto));
-  }
-  return keys;
-}
-
-function findDescriptor(head: object, key: string): PropertyDescriptor | undefined {
-  for (let obj: object | null = head; obj; obj = Object.getPrototypeOf(obj)) {
-    const descriptor = Object.getOwnPropertyDescriptor(obj, key);
-    if (descriptor) return descriptor;
-  }
-  return undefined;
 }

@@ -1,37 +1,43 @@
-/** Shared plumbing of both sides: error transfer, transferable collection, endpoints for Node workers. */
-import * as Comlink from 'comlink';
+/** Shared plumbing of both sides: errors as data, transferable collection, endpoints for Node workers. */
+import type * as Comlink from 'comlink';
 import { BertwebError } from '../errors.js';
-import type { WireError } from './protocol.js';
+import type { WireError, WireResult } from './protocol.js';
 
-let installed = false;
-
-/**
- * Makes Comlink carry errors as {@link WireError}, so a `BertwebError` thrown in the worker is a
- * `BertwebError` with the same `code` on the main thread. Idempotent; both sides call it.
- */
-export function installErrorTransfer(): void {
-  if (installed) return;
-  installed = true;
-  // Comlink marks thrown values with a private symbol; its own handler knows how to recognize them.
-  const builtin = Comlink.transferHandlers.get('throw');
-  if (!builtin) throw new Error('comlink has no throw transfer handler');
-  const handler: Comlink.TransferHandler<{ value: unknown }, WireError> = {
-    canHandle: (value): value is { value: unknown } => builtin.canHandle(value),
-    serialize: ({ value }) => [toWire(value), []],
-    deserialize: (wire) => {
-      throw fromWire(wire);
-    },
-  };
-  Comlink.transferHandlers.set('throw', handler as Comlink.TransferHandler<unknown, unknown>);
-}
-
-/** Plain-data form of anything thrown. */
+/** Plain-data form of anything thrown; always structured-cloneable (uncloneable details are dropped). */
 export function toWire(value: unknown): WireError {
-  if (value instanceof BertwebError) return { kind: 'bertweb', ...value.toJSON() };
+  if (value instanceof BertwebError) {
+    const { details, ...rest } = value.toJSON();
+    return { kind: 'bertweb', ...rest, ...(details && isCloneable(details) ? { details } : {}) };
+  }
   if (value instanceof Error) {
     return { kind: 'error', name: value.name, message: value.message, ...(value.stack ? { stack: value.stack } : {}) };
   }
-  return { kind: 'value', value };
+  return { kind: 'value', description: describeThrown(value) };
+}
+
+function isCloneable(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describeThrown(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * The value of a {@link WireResult}, or the error it carries re-created with class and `code` intact.
+ */
+export function unwrap<T>(result: WireResult<T>): T {
+  if (result.ok) return result.value;
+  throw fromWire(result.error);
 }
 
 /** Re-creates what {@link toWire} sent. Foreign errors become `BertwebError`s with code INTERNAL. */
@@ -43,7 +49,7 @@ export function fromWire(wire: WireError): Error {
     if (wire.stack) error.stack = wire.stack;
     return error;
   }
-  return new BertwebError('INTERNAL', `worker threw a non-error value: ${String(wire.value)}`);
+  return new BertwebError('INTERNAL', `worker threw a non-error value: ${wire.description}`);
 }
 
 /**

@@ -11,6 +11,8 @@ export interface EchoOptions {
 export class EchoHead {
   readonly labels: readonly string[] = ['A', 'B'];
   readonly info = { name: 'echo' };
+  /** Differs between any two creations (even in two workers): shows whether a remote snapshot is fresh. */
+  readonly instance = Math.random().toString(36).slice(2);
   disposed = false;
 
   constructor(readonly prefix: string) {}
