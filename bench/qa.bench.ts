@@ -22,7 +22,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Encoding, env, loadModel, loadOrt } from '@bertweb/core';
 import { parseSquad, type SquadQuestion } from '@bertweb/eval';
-import { buildWindows, createReader } from '@bertweb/qa';
+import { createReader } from '@bertweb/qa';
+// Internal on purpose: the bench times the reader against raw ORT-web on the very same windows.
+import { buildWindows } from '../packages/qa/src/windows.js';
 import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
 import { environment, interleaved, median, type System } from './lib/measure.js';
 

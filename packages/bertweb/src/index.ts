@@ -1,6 +1,8 @@
 /**
- * bertweb: BERT-family models on the client (WebGPU / WASM, Web Workers, Node).
- * Re-exports core and every head; `bertweb/worker` is the default worker entry.
+ * bertweb: BERT-family models on the client (WebGPU / WASM, Web Workers, Node). Re-exports what an
+ * application uses from core and every head; `bertweb/worker` is the default worker entry. Writing a
+ * head of your own (`defineHead`, `ModelHead`, `check`) or converting checkpoints needs
+ * `@bertweb/core` / `@bertweb/convert` directly. `src/public-api.test.ts` pins this list.
  *
  * @example
  * ```ts
@@ -11,12 +13,121 @@
  *
  * @packageDocumentation
  */
-
-export * from '@bertweb/classify';
-export * from '@bertweb/core';
-// Heads re-export core helpers too; name the shared ones once to keep `export *` unambiguous.
-export { isLoadedModel } from '@bertweb/core';
-export * from '@bertweb/embeddings';
-export * from '@bertweb/qa';
-export * from '@bertweb/tagging';
+export {
+  type Activation,
+  type Classification,
+  type Classifier,
+  type ClassifierInput,
+  type ClassifierOptions,
+  type ClassifyOptions,
+  createClassifier,
+  type LabelScore,
+} from '@bertweb/classify';
+export {
+  type Backend,
+  type BackendPreference,
+  type BackendReport,
+  type BertwebClient,
+  type BertwebEnv,
+  BertwebError,
+  CacheApiModelCache,
+  type CacheEntry,
+  type CallOptions,
+  type ConnectOptions,
+  connect,
+  DTYPE_FILES,
+  DTYPES,
+  type Dtype,
+  defaultCache,
+  type EncodeOptions,
+  type Encoding,
+  ERROR_CODES,
+  type ErrorCode,
+  env,
+  type FileMap,
+  FolderModelCache,
+  fileMapFromFiles,
+  HEAD_DEFAULTS,
+  type Head,
+  type HeadOptions,
+  type InferOptions,
+  isBertwebError,
+  isLoadedModel,
+  type LoadedModel,
+  type LoadModelOptions,
+  type LogLevel,
+  loadModel,
+  loadTokenizer,
+  MemoryModelCache,
+  type ModelCache,
+  type ModelFiles,
+  type ModelInfo,
+  type ModelSource,
+  type ModelTask,
+  type ProgressCallback,
+  type ProgressEvent,
+  probeWebGpu,
+  type RemoteHead,
+  requestPersistentStorage,
+  resolveSource,
+  type SerializedBertwebError,
+  type SourceOptions,
+  type SpecialTokens,
+  serve,
+  type TaskFactory,
+  type TaskMap,
+  type TensorOutput,
+  type Tokenizer,
+  type TruncationOptions,
+  type TruncationStrategy,
+  tokenizerFromJson,
+  tokenizerFromVocab,
+  type WebGpuProbe,
+  type WordPieces,
+  type WorkerTarget,
+} from '@bertweb/core';
+export {
+  createEmbedder,
+  type DetailedEmbedding,
+  EMBEDDER_DEFAULTS,
+  type Embedder,
+  type EmbedderOptions,
+  type EmbeddingMatrix,
+  type Embeddings,
+  type EmbedOptions,
+  type LongTextMode,
+  type Pooling,
+  type ScoredIndex,
+  type SearchHit,
+  type SimilarityMatrix,
+  similarity,
+  similarityMatrix,
+  topK,
+  type VectorId,
+  VectorIndex,
+} from '@bertweb/embeddings';
+export {
+  type Answer,
+  type AnswerOptions,
+  createReader,
+  READER_DEFAULTS,
+  type Reader,
+  type ReaderOptions,
+} from '@bertweb/qa';
+export {
+  type CrfParams,
+  createTagger,
+  type Entity,
+  splitWords,
+  TAGGER_DEFAULTS,
+  type Tagger,
+  type TaggerEncoding,
+  type TaggerOptions,
+  type TagOptions,
+  type TagScheme,
+  type TagWordsOptions,
+  type Word,
+  type WordSplit,
+  type WordTags,
+} from '@bertweb/tagging';
 export { defaultTasks } from './tasks.js';

@@ -1,7 +1,15 @@
 /**
  * @bertweb/classify: text and text-pair classification with DeepPavlov semantics
  * (torch_transformers_classifier): softmax for single-label models, sigmoid with a threshold for
- * multi-label ones, raw scores for regression; ranked labels, top-k, truncation reported.
+ * multi-label ones, raw scores for regression; ranked labels, top-k, truncation reported. The export
+ * list is deliberate: `src/public-api.test.ts` pins it.
+ *
+ * @example
+ * ```ts
+ * import { createClassifier } from '@bertweb/classify';
+ * const classifier = await createClassifier('Xenova/distilbert-base-uncased-finetuned-sst-2-english');
+ * const [result] = await classifier.classify(['what a lovely day'], { topK: 1 });
+ * ```
  *
  * @packageDocumentation
  */
@@ -13,4 +21,4 @@ export {
   type ClassifyOptions,
   createClassifier,
 } from './classifier.js';
-export { type Activation, activate, type LabelScore, rankLabels } from './scores.js';
+export type { Activation, LabelScore } from './scores.js';

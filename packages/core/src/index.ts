@@ -1,11 +1,29 @@
 /**
- * @bertweb/core: the runtime every bertweb head builds on — errors, model sources and cache,
- * the WordPiece tokenizer, backends, sessions, micro-batching and the worker protocol.
+ * @bertweb/core: the runtime every bertweb head builds on — errors, settings, the model-folder layout,
+ * model sources and cache, the WordPiece tokenizer, model loading on WebGPU / WASM, the head skeleton
+ * and the worker protocol. The export list is deliberate: `src/public-api.test.ts` pins it.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from '@bertweb/core';
+ * const model = await loadModel('models/fixtures/bert-base', { backend: 'wasm' });
+ * const [out] = await model.infer([model.tokenizer.encode('Hello world')]);
+ * ```
  *
  * @packageDocumentation
  */
+import * as check from './head/validate.js';
 
 export { type BertwebEnv, env, type LogLevel } from './env.js';
+export {
+  BertwebError,
+  ERROR_CODES,
+  type ErrorCode,
+  isBertwebError,
+  type SerializedBertwebError,
+  throwIfAborted,
+  toBertwebError,
+} from './errors.js';
 export {
   CALL_OPTION_KEYS,
   type CallOptions,
@@ -20,18 +38,6 @@ export {
   ModelHead,
   type OutputShapes,
 } from './head/head.js';
-
-import * as check from './head/validate.js';
-
-export {
-  BertwebError,
-  ERROR_CODES,
-  type ErrorCode,
-  isBertwebError,
-  type SerializedBertwebError,
-  throwIfAborted,
-  toBertwebError,
-} from './errors.js';
 export {
   ARCHITECTURES,
   architectureName,
@@ -49,14 +55,10 @@ export {
   TOKENIZER_FILES,
   taskOfArchitecture,
 } from './layout.js';
-export { probeWebGpu, type WebGpuProbe, wasmSimdSupported } from './runtime/backend.js';
-export { type BatcherOptions, MicroBatcher, planBatches } from './runtime/batcher.js';
-export { parseModelConfig } from './runtime/config.js';
+export { probeWebGpu, type WebGpuProbe } from './runtime/backend.js';
+export { isLoadedModel } from './runtime/loaded-model.js';
 export { loadModel } from './runtime/model.js';
-export { type OnnxGraphSummary, summarizeOnnx } from './runtime/onnx-graph.js';
 export { loadOrt } from './runtime/ort.js';
-export { isLoadedModel, type ResolvedModel, resolveModel } from './runtime/resolve-model.js';
-export { createSession, type RawTensor, type Session } from './runtime/session.js';
 export type {
   Backend,
   BackendPreference,
@@ -67,7 +69,13 @@ export type {
   ModelInfo,
   TensorOutput,
 } from './runtime/types.js';
-export * from './sources/index.js';
+export { CacheApiModelCache } from './sources/cache/cache-api-cache.js';
+export { defaultCache, requestPersistentStorage } from './sources/cache/default-cache.js';
+export { FolderModelCache } from './sources/cache/folder-cache.js';
+export { MemoryModelCache } from './sources/cache/memory-cache.js';
+export { fileMapFromFiles } from './sources/files/map-files.js';
+export { parseHubId } from './sources/hub.js';
+export { resolveSource } from './sources/resolve.js';
 export type {
   CacheEntry,
   FileMap,
@@ -78,7 +86,8 @@ export type {
   ProgressEvent,
   SourceOptions,
 } from './sources/types.js';
-export * from './tokenizer/index.js';
+export type { TokenizerLoadOptions } from './tokenizer/config.js';
+export { loadTokenizer, tokenizerFromJson, tokenizerFromVocab } from './tokenizer/load.js';
 export type {
   EncodeOptions,
   Encoding,

@@ -1,7 +1,7 @@
 /**
  * @bertweb/embeddings: token, subtoken and sentence embeddings (DeepPavlov's embedder outputs and
- * sentence-transformers pooling), cosine similarity, an exact in-memory vector index, and the STS
- * evaluation helpers (CSV, Spearman).
+ * sentence-transformers pooling), cosine similarity and an exact in-memory vector index. The export
+ * list is deliberate: `src/public-api.test.ts` pins it.
  *
  * @example
  * ```ts
@@ -16,9 +16,7 @@
  * @packageDocumentation
  */
 export { createEmbedder, EMBEDDER_DEFAULTS, type Embedder } from './embedder.js';
-export { l2NormalizeInPlace, maxPool, meanPool } from './pooling.js';
-export { poolingFromConfig, readSentenceConfig, type SentenceConfig } from './sentence-config.js';
-export { checkMatrix, type SimilarityMatrix, similarity, similarityMatrix } from './similarity.js';
+export { type SimilarityMatrix, similarity, similarityMatrix } from './similarity.js';
 export { type ScoredIndex, topK } from './top-k.js';
 export type {
   DetailedEmbedding,

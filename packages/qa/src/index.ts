@@ -1,6 +1,7 @@
 /**
  * @bertweb/qa: extractive question answering (SQuAD 1.1 / 2.0) over contexts of any length, with
- * answers as exact UTF-16 offsets into the original context, plus the official SQuAD EM/F1 metrics.
+ * answers as exact UTF-16 offsets into the original context. The export list is deliberate:
+ * `src/public-api.test.ts` pins it.
  *
  * @example
  * ```ts
@@ -11,8 +12,5 @@
  *
  * @packageDocumentation
  */
-export { type Candidate, collectAnswers, PairAnswers } from './answers.js';
 export { createReader, READER_DEFAULTS, type Reader } from './reader.js';
-export { maskedSoftmax, searchWindow, type TokenSpan, type WindowLogits, type WindowSpans } from './span-search.js';
 export type { Answer, AnswerOptions, ReaderOptions } from './types.js';
-export { buildWindows, clsIndexOf, type WindowSettings } from './windows.js';

@@ -1,26 +1,22 @@
 /**
  * @bertweb/tagging: word-level tagging (NER) with DeepPavlov semantics — words split with character
  * offsets, each word tagged from its first subtoken, optional CRF (Viterbi) decoding, BIO / BIOES / IO
- * entities with exact offsets, texts of any length in overlapping windows — plus seqeval-style
- * entity metrics and readers for CoNLL and factRuEval-2016 data.
+ * entities with exact offsets, texts of any length in overlapping windows. The export list is
+ * deliberate: `src/public-api.test.ts` pins it.
+ *
+ * @example
+ * ```ts
+ * import { createTagger } from '@bertweb/tagging';
+ * const tagger = await createTagger('/models/ner-ru-tiny/');
+ * const [entities] = await tagger.tag(['Анна живёт в Москве.']);
+ * ```
  *
  * @packageDocumentation
  */
 export { type Chunk, chunkSpans } from './chunks.js';
-export { type CrfParams, type DecodeScores, decodeScores, parseCrf, viterbi } from './crf.js';
-export { type DecodedWords, type Decoder, decodeWords, makeDecoder } from './decode.js';
-export { type Entity, entitiesFromTags } from './entities.js';
-export { type PreparedSequence, prepareSequence, windowEncoding, wordsFromStrings } from './inputs.js';
-export { WordPieceCache } from './pieces.js';
-export {
-  type AllowedMoves,
-  allowedMoves,
-  detectScheme,
-  type ParsedTag,
-  parseTag,
-  parseTags,
-  type TagScheme,
-} from './scheme.js';
+export type { CrfParams } from './crf.js';
+export type { Entity } from './entities.js';
+export type { TagScheme } from './scheme.js';
 export {
   createTagger,
   TAGGER_DEFAULTS,
@@ -31,5 +27,4 @@ export {
   type TagWordsOptions,
   type WordTags,
 } from './tagger.js';
-export { planWindows, type WindowPlan, type WordWindow } from './windows.js';
-export { splitWords, type Word } from './words.js';
+export { type SplitWordsOptions, splitWords, type Word, type WordSplit } from './words.js';

@@ -14,7 +14,7 @@
 import { BertwebError, throwIfAborted } from '../errors.js';
 import { checkLoadOptions, LOAD_OPTION_KEYS } from '../runtime/load-options.js';
 import { loadModel } from '../runtime/model.js';
-import { isLoadedModel } from '../runtime/resolve-model.js';
+import { isLoadedModel } from '../runtime/loaded-model.js';
 import type { BackendReport, LoadedModel, LoadModelOptions, ModelInfo, TensorOutput } from '../runtime/types.js';
 import type { ModelSource, ProgressCallback } from '../sources/types.js';
 import type { Encoding } from '../tokenizer/types.js';

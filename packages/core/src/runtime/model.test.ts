@@ -10,7 +10,12 @@ import type { LoadedModel } from './types.js';
 
 const fixturesDir = fileURLToPath(new URL('../../../../models/fixtures/', import.meta.url));
 const FIXTURES = readdirSync(fixturesDir, { withFileTypes: true })
-  .filter((d) => d.isDirectory() && existsSync(join(fixturesDir, d.name, 'reference.json')))
+  .filter(
+    (d) =>
+      d.isDirectory() &&
+      existsSync(join(fixturesDir, d.name, 'reference.json')) &&
+      existsSync(join(fixturesDir, d.name, 'config.json')),
+  )
   .map((d) => d.name)
   .sort();
 

@@ -1,0 +1,27 @@
+/**
+ * The public surface of @bertweb/classify, pinned: adding or removing an export must change this list (and the
+ * README / TSDoc that document it) on purpose.
+ */
+import { describe, expect, it } from 'vitest';
+import { publicSurface, valueNames } from '../../core/src/test-utils/public-api.js';
+
+const SURFACE = [
+  'type Activation',
+  'type Classification',
+  'type Classifier',
+  'type ClassifierInput',
+  'type ClassifierOptions',
+  'type ClassifyOptions',
+  'createClassifier',
+  'type LabelScore',
+];
+
+describe('@bertweb/classify public API', () => {
+  it('exports exactly these names', () => {
+    expect(publicSurface(new URL('./index.ts', import.meta.url))).toEqual(SURFACE);
+  });
+
+  it('exports exactly these values at run time', async () => {
+    expect(Object.keys(await import('./index.js')).sort()).toEqual(valueNames(SURFACE));
+  });
+});
