@@ -4,10 +4,15 @@
 //      HF names, from train_ner.py) into ONNX q8 (and fp32, kept out of git) in a scratch folder;
 //   2. the q8 graph is copied to models/ner-ru-tiny/onnx/model_quantized.onnx;
 //   3. `bertweb eval ner` scores it on factRuEval-2016 TEST (never trained on) and the numbers go into
-//      models/ner-ru-tiny/model-card.json, which the demo shows.
+//      models/ner-ru-tiny/model-card.json, which the demo shows:
+//      - q8 / fp32: on the words of bertweb's run-time split (DeepPavlov 1.7's, the default), i.e. the
+//        CoNLL export models/ner-ru-tiny/data/factru-test.conll of `ner_data.py --split test --conll`,
+//        decoded with crf.json when the model folder has one (the tagger's default, --crf auto);
+//      - q8NoCrf: the same words, argmax decoding (--crf off);
+//      - q8CorpusTokens: on the corpus tokens (the factRuEval folder), like the scores before the 1.7 split.
 // Usage: node models/scripts/build_embedded.mjs [--data ../shared/data/factRuEval-2016/testset]
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +25,8 @@ const data = resolve(
   dataArg > 0 ? process.argv[dataArg + 1] : join(repo, '..', 'shared', 'data', 'factRuEval-2016', 'testset'),
 );
 
+const conll = join(modelDir, 'data', 'factru-test.conll');
+
 const bertweb = (...args) =>
   execFileSync(process.execPath, [bin, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
@@ -31,19 +38,32 @@ try {
   );
   mkdirSync(join(modelDir, 'onnx'), { recursive: true });
   copyFileSync(join(out, 'onnx', 'model_quantized.onnx'), join(modelDir, 'onnx', 'model_quantized.onnx'));
-  const evaluate = (dtype) =>
-    JSON.parse(bertweb('eval', 'ner', '--model', dtype === 'q8' ? modelDir : out, '--data', data, '--dtype', dtype));
-  const q8 = evaluate('q8');
-  const fp32 = evaluate('fp32');
+  const hasCrf = existsSync(join(modelDir, 'crf.json'));
+  if (hasCrf) copyFileSync(join(modelDir, 'crf.json'), join(out, 'crf.json'));
+  const evaluate = (dtype, gold, ...flags) =>
+    JSON.parse(
+      bertweb('eval', 'ner', '--model', dtype === 'q8' ? modelDir : out, '--data', gold, '--dtype', dtype, ...flags),
+    );
+  const q8 = evaluate('q8', conll);
+  const fp32 = evaluate('fp32', conll);
+  const q8NoCrf = hasCrf ? evaluate('q8', conll, '--crf', 'off') : undefined;
+  const q8CorpusTokens = evaluate('q8', data);
   const card = {
     name: 'ner-ru-tiny',
     task: 'token-classification',
     language: 'ru',
     labels: ['PER', 'ORG', 'LOC'],
     trainedOn: 'factRuEval-2016 devset (+ faker-generated sentences); never on the testset',
-    evaluatedOn: 'factRuEval-2016 testset, entity-level P/R/F1 as seqeval (bertweb eval ner)',
+    evaluatedOn:
+      'factRuEval-2016 testset, entity-level P/R/F1 as seqeval (bertweb eval ner), on the words of the ' +
+      "run-time split (DeepPavlov 1.7's)" +
+      (hasCrf ? ', CRF decoding (crf.json)' : ''),
+    wordSplit: 'deeppavlov-1.7',
+    decoding: hasCrf ? 'crf' : 'argmax',
     q8,
     fp32,
+    ...(q8NoCrf ? { q8NoCrf } : {}),
+    q8CorpusTokens,
     sizes: {
       q8Bytes: statSync(join(modelDir, 'onnx', 'model_quantized.onnx')).size,
       fp32Bytes: statSync(join(out, 'onnx', 'model.onnx')).size,

@@ -7,9 +7,16 @@ The corpus (``/work/shared/data/factRuEval-2016``) ships, per document:
   ``.spans``    ``id type start length first_token n_tokens # ...`` (first annotation layer),
   ``.objects``  ``id type span_id... # ...`` (mentions built from spans, second layer).
 
-Words are the corpus tokens; sentences are the corpus sentences (blank lines in
-``.tokens``), split further after sentence-final punctuation when the corpus glued
-two sentences together.
+Sentences are the corpus sentences (blank lines in ``.tokens``), split further after
+sentence-final punctuation when the corpus glued two sentences together. Words are the
+corpus tokens (``load_split``), or the words that bertweb's run-time split makes of each
+sentence's text (``resplit`` / ``load_split_words``): DeepPavlov 1.7's
+``[\d]+[\d\.,]+[\d]+|[\w'\.:@]+|[^\w ]`` with the final "." split off the last match
+(``dp_split.py``), every whitespace character a separator. The gold entities, character
+spans taken from the corpus tokens, are then mapped onto those words: an entity covers
+every word it overlaps. An entity whose ends fall inside a word ("Путин" in "Путин:")
+no longer matches word boundaries; these are counted (``--stats``), and their word-level
+span is the covering words.
 
 Label mapping (objects of other types, e.g. Facility and Project, are dropped):
   Person -> PER,  Org -> ORG,  Location -> LOC,  LocOrg -> LOC.
@@ -24,7 +31,8 @@ DeepPavlov trains on. A mention crossing a sentence boundary is dropped (counted
 
 Usage:
   ner_data.py --split test --stats
-  ner_data.py --split test --conll models/ner-ru-tiny/data/factru-test.conll
+  ner_data.py --split test --conll models/ner-ru-tiny/data/factru-test.conll   # 1.7 words
+  ner_data.py --split test --words corpus --conll corpus-tokens.conll
 """
 
 from __future__ import annotations
@@ -37,6 +45,9 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dp_split  # noqa: E402
+
 DATA_ROOT = "/work/shared/data/factRuEval-2016"
 SPLIT_DIRS = {"dev": "devset", "test": "testset"}
 TYPE_MAP = {"Person": "PER", "Org": "ORG", "Location": "LOC", "LocOrg": "LOC"}
@@ -44,6 +55,8 @@ LABEL_ORDER = {"PER": 0, "ORG": 1, "LOC": 2}
 SENTENCE_FINAL = {".", "!", "?", "…"}
 # Tokens that may follow a sentence-final mark and still belong to the sentence.
 CLOSERS = {"»", '"', ")", "”", "’", "'", "]"}
+# Word sources: the corpus tokens, or bertweb's run-time split in one of its two versions.
+WORD_SPLITS = ("1.7", "legacy", "corpus")
 
 
 @dataclass
@@ -69,6 +82,14 @@ class Stats:
     nested_dropped: int = 0
     cross_sentence_dropped: int = 0
     other_types_dropped: Counter = field(default_factory=Counter)
+    # resplit(): entities whose start or end falls inside a word of the new split, per label
+    misaligned: Counter = field(default_factory=Counter)
+    misaligned_examples: list = field(default_factory=list)
+    # resplit(): entities dropped because a word of the new split overlaps an earlier entity
+    merged_dropped: int = 0
+    # resplit(): words before and after
+    corpus_words: int = 0
+    split_words: int = 0
 
 
 def _read_tokens(path: str) -> list[list[tuple[str, int, int, str]]]:
@@ -238,6 +259,62 @@ def entities(tags: list[str]) -> list[tuple[int, int, str]]:
     return out
 
 
+def runtime_words(text: str, version: str = "1.7") -> list[tuple[str, int, int]]:
+    """The words bertweb's ``splitWords(text, { split: version })`` gives, as (word, start, end) in code
+    points: DeepPavlov's regex (``dp_split.split_words``) with every whitespace character a separator
+    (bertweb never makes a word of whitespace; Python's ``[^\\w ]`` makes one of a newline). The other
+    characters for which bertweb departs from Python (marks, format and control characters, emoji
+    sequences, flags) do not occur in factRuEval; a text holding one is refused rather than split
+    differently from the run time."""
+    spaced = "".join(" " if ch.isspace() else ch for ch in text)
+    if dp_split.unicode_safety_applies(spaced.replace(" ", "")):
+        raise ValueError(f"text holds characters whose run-time split this script does not model: {text!r}")
+    return dp_split.split_words(spaced, version)
+
+
+def gold_spans(sentence: Sentence) -> list[tuple[int, int, str]]:
+    """Gold entities of a corpus-token sentence as document character spans (start, end, label)."""
+    return [(sentence.words[a].start, sentence.words[b].end, label) for a, b, label in entities(sentence.tags)]
+
+
+def resplit(sentence: Sentence, version: str = "1.7", stats: Stats | None = None) -> Sentence:
+    """The sentence with the words of bertweb's run-time split of its text and the gold entities mapped
+    onto them (B- on the first word an entity overlaps, I- on the others). ``meta["spans"]`` keeps the
+    gold character spans (document offsets) for finer labels (train_ner.py labels each sub-word piece)."""
+    stats = stats if stats is not None else Stats()
+    spans = gold_spans(sentence)
+    words = [Word(w, sentence.offset + a, sentence.offset + b) for w, a, b in runtime_words(sentence.text, version)]
+    tags = ["O"] * len(words)
+    kept = []
+    for start, end, label in spans:
+        covered = [i for i, w in enumerate(words) if w.start < end and w.end > start]
+        if not covered or any(tags[i] != "O" for i in covered):
+            stats.merged_dropped += 1
+            continue
+        for k, i in enumerate(covered):
+            tags[i] = ("B-" if k == 0 else "I-") + label
+        kept.append((start, end, label))
+        if words[covered[0]].start != start or words[covered[-1]].end != end:
+            stats.misaligned[label] += 1
+            if len(stats.misaligned_examples) < 12:
+                a, b = words[covered[0]].start - sentence.offset, words[covered[-1]].end - sentence.offset
+                stats.misaligned_examples.append(
+                    {"entity": sentence.text[start - sentence.offset : end - sentence.offset], "words": sentence.text[a:b], "label": label}
+                )
+    stats.corpus_words += len(sentence.words)
+    stats.split_words += len(words)
+    return Sentence(sentence.doc, words, tags, sentence.text, sentence.offset, {"spans": kept})
+
+
+def load_split_words(split: str, words: str = "1.7", root: str = DATA_ROOT, stats: Stats | None = None) -> list[Sentence]:
+    """``load_split`` with the words of ``words`` ("1.7", "legacy": bertweb's run-time split; "corpus":
+    the corpus tokens)."""
+    sentences = load_split(split, root, stats)
+    if words == "corpus":
+        return sentences
+    return [resplit(s, words, stats) for s in sentences]
+
+
 def entity_counts(sentences: list[Sentence]) -> Counter:
     counts: Counter = Counter()
     for s in sentences:
@@ -260,12 +337,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", choices=sorted(SPLIT_DIRS), required=True)
     ap.add_argument("--root", default=DATA_ROOT)
+    ap.add_argument(
+        "--words",
+        choices=WORD_SPLITS,
+        default="1.7",
+        help="words: bertweb's run-time split ('1.7', default; 'legacy') or the corpus tokens ('corpus')",
+    )
     ap.add_argument("--conll", help="write the split as CoNLL (word<TAB>TAG) to this file")
     ap.add_argument("--stats", action="store_true", help="print sentence / word / entity counts as JSON")
     args = ap.parse_args()
 
     stats = Stats()
-    sentences = load_split(args.split, args.root, stats)
+    sentences = load_split_words(args.split, args.words, args.root, stats)
     if args.conll:
         os.makedirs(os.path.dirname(os.path.abspath(args.conll)), exist_ok=True)
         with open(args.conll, "w", encoding="utf-8", newline="\n") as f:
@@ -273,6 +356,7 @@ def main() -> None:
     if args.stats or not args.conll:
         report = {
             "split": args.split,
+            "word_split": args.words,
             "sentences": len(sentences),
             "words": sum(len(s.words) for s in sentences),
             "entities": dict(sorted(entity_counts(sentences).items())),
@@ -280,6 +364,11 @@ def main() -> None:
             "cross_sentence_dropped": stats.cross_sentence_dropped,
             "other_types_dropped": dict(sorted(stats.other_types_dropped.items())),
         }
+        if args.words != "corpus":
+            report["corpus_tokens"] = stats.corpus_words
+            report["entities_not_on_word_boundaries"] = dict(sorted(stats.misaligned.items()))
+            report["entities_merged_into_one_word_dropped"] = stats.merged_dropped
+            report["examples_not_on_word_boundaries"] = stats.misaligned_examples
         json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
 

@@ -13,8 +13,9 @@ word-level softmax probabilities and the tags + scores of four decodings:
 
 The models are rebuilt with bertlib.build_fixture_model (the generator behind make_fixtures.py) and
 first checked against the committed models/fixtures/<name>/reference.json, so the references come from
-the very weights in the ONNX files. It also records DeepPavlov's word split,
-re.findall(r"[\\w']+|[^\\w ]", text), for comparison with bertweb's.
+the very weights in the ONNX files. It also records DeepPavlov 1.7's word split (dp_split.py:
+[\\d]+[\\d\\.,]+[\\d]+|[\\w'\\.:@]+|[^\\w ] with the final "." split off), for comparison with
+bertweb's default split.
 
 Usage:
   node --conditions=source --import tsx packages/tagging/src/test-utils/dump-reference-inputs.ts /tmp/tag-inputs.json
@@ -32,9 +33,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import bertlib  # noqa: E402
+from dp_split import split_words  # noqa: E402
 
 OUT = os.path.join(ROOT, "packages/tagging/src/__fixtures__/tagging-reference.json")
-DP_WORDS = re.compile(r"[\w']+|[^\w ]")
 NEG_INF = float("-inf")
 
 
@@ -183,7 +184,7 @@ def main():
             }
             if "text" in case:
                 entry["text"] = case["text"]
-                entry["deeppavlovWords"] = DP_WORDS.findall(case["text"])
+                entry["deeppavlovWords"] = [w for w, _, _ in split_words(case["text"], "1.7")]
             else:
                 entry["inputWords"] = case["inputWords"]
             out_cases.append(entry)

@@ -6,10 +6,20 @@ project's own WordPiece (build_wordpiece_vocab.py). Tokenization matches the run
 split by BERT's basic tokenizer and WordPiece, the sequence is [CLS] pieces [SEP], and a word's tag is
 read from its first subtoken (DeepPavlov's rule); other subtokens are not trained (label -100).
 
-Words are labelled at the granularity of the basic tokenizer: a corpus token such as
-"Санкт-Петербургу" (B-LOC) yields "Санкт" B-LOC, "-" I-LOC, "Петербургу" I-LOC. The subtoken sequence is
-the same either way, so the model serves both callers: tagWords() on corpus words reads the first
-position, tag() on raw text (split on whitespace and punctuation) reads all three.
+Words are the run-time words: bertweb's DeepPavlov 1.7 split of each sentence's text
+(ner_data.resplit: "[\d]+[\d\.,]+[\d]+|[\w'\.:@]+|[^\w ]", final "." split off), with the gold
+entities (character spans from the corpus tokens) mapped onto them. Labels are set at the granularity
+of the basic tokenizer, from those character spans: the word "Путин:" (entity "Путин") trains "Путин"
+B-PER and ":" O; "Санкт-Петербургу" trains "Санкт" B-LOC, "-" I-LOC, "Петербургу" I-LOC. The subtoken
+sequence does not depend on the word split (the basic tokenizer splits punctuation either way), so
+every split at least as coarse as the basic tokenizer reads trained positions: tag() with the 1.7
+split (the default) or the legacy one, and tagWords() on corpus tokens.
+
+--crf stats adds DeepPavlov's CRF (deeppavlov/models/torch_bert/crf.py in 1.x, used by
+torch_transformers_sequence_tagger with use_crf): it is not trained by gradient; transitions are 0 for
+every tag bigram seen in the training tags and -1000 for the others, start and end scores stay 0,
+and Viterbi decodes the word-level logits. The model folder then gets crf.json in bertweb's format.
+--crf learned trains a linear-chain CRF on the word-level logits jointly (negative log-likelihood).
 
 For a model that sees 30k words of text: dropout; random re-segmentation of words into shorter
 WordPiece pieces (test words missing from the vocabulary arrive as short pieces), more often inside
@@ -48,6 +58,7 @@ from bertlib import BertForTokenClassification  # noqa: E402
 from build_wordpiece_vocab import WordPiece, basic_tokenize  # noqa: E402
 
 LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
+WORD_SPLIT = "1.7"  # the run-time split the training words come from (bertweb's default)
 LABEL_ID = {label: i for i, label in enumerate(LABELS)}
 IGNORE = -100
 CLS, SEP, PAD = "[CLS]", "[SEP]", "[PAD]"
@@ -103,9 +114,11 @@ class Encoder:
         p_resegment: float = 0.0,
         p_unk: float = 0.0,
         p_resegment_entity: float | None = None,
+        piece_tags: list[list[str]] | None = None,
     ) -> tuple[list[int], list[int], list[int]]:
         """(input ids with [CLS]/[SEP], labels per position, position of each word's first subtoken
-        or -1 when the word has no subtokens)."""
+        or -1 when the word has no subtokens). ``piece_tags[i][j]`` labels the j-th basic-tokenizer
+        piece of word i; without it a word's later pieces continue its tag (I-)."""
         ids = [self.cls]
         labels = [IGNORE]
         first = []
@@ -122,6 +135,9 @@ class Encoder:
                     piece_ids = self._ids(pt)
                 if j == 0:
                     first[i] = len(ids)
+                if piece_tags is not None:
+                    label = piece_tags[i][j]
+                elif j == 0:
                     label = tag
                 else:
                     label = "I-" + tag[2:] if tag != "O" else "O"
@@ -133,24 +149,56 @@ class Encoder:
         return ids, labels, first
 
 
-def chunk_sentence(sentence: ner_data.Sentence, encoder: Encoder) -> list[tuple[list[str], list[str]]]:
-    """Split a sentence whose subtokens exceed the model limit into word windows (rare)."""
+def piece_tags(sentence: ner_data.Sentence, encoder: Encoder) -> list[list[str]]:
+    """Tags of every basic-tokenizer piece of every word, from the gold character spans
+    (``meta["spans"]`` of ner_data.resplit): B- on the first piece an entity overlaps, I- on the others."""
+    pieces: list[tuple[int, int]] = []  # document character span of each piece, in order
+    counts: list[int] = []
+    for w in sentence.words:
+        at = 0
+        pts = encoder._pretokens(w.text)
+        for pt in pts:
+            found = w.text.find(pt, at)
+            if found < 0:
+                raise ValueError(f"piece {pt!r} not found in word {w.text!r} (normalisation?)")
+            pieces.append((w.start + found, w.start + found + len(pt)))
+            at = found + len(pt)
+        counts.append(len(pts))
+    flat = ["O"] * len(pieces)
+    for start, end, label in sentence.meta["spans"]:
+        covered = [k for k, (a, b) in enumerate(pieces) if a < end and b > start]
+        for n, k in enumerate(covered):
+            flat[k] = ("B-" if n == 0 else "I-") + label
+    out, k = [], 0
+    for c in counts:
+        out.append(flat[k : k + c])
+        k += c
+    return out
+
+
+def chunk_sentence(sentence: ner_data.Sentence, encoder: Encoder) -> list[tuple]:
+    """(words, word tags, piece tags) of a resplit sentence; one whose subtokens exceed the model limit
+    is split into word windows (rare)."""
     words = [w.text for w in sentence.words]
+    pieces = piece_tags(sentence, encoder)
     ids, _, _ = encoder.encode(words, None)
     if len(ids) - 2 <= MAX_PIECES:
-        return [(words, sentence.tags)]
-    out, current, current_tags, n = [], [], [], 0
-    for w, t in zip(words, sentence.tags):
-        k = sum(len(encoder._ids(pt)) for pt in encoder._pretokens(w))
+        return [(words, sentence.tags, pieces)]
+    out, current, current_tags, current_pieces, n = [], [], [], [], 0
+    for w, t, pt in zip(words, sentence.tags, pieces):
+        k = sum(len(encoder._ids(p)) for p in encoder._pretokens(w))
         if current and n + k > MAX_PIECES:
-            out.append((current, current_tags))
-            current, current_tags, n = [], [], 0
+            out.append((current, current_tags, current_pieces))
+            current, current_tags, current_pieces, n = [], [], [], 0
             if t.startswith("I-"):
                 t = "B-" + t[2:]
+            if pt and pt[0].startswith("I-"):
+                pt = ["B-" + pt[0][2:], *pt[1:]]
         current.append(w)
         current_tags.append(t)
+        current_pieces.append(pt)
         n += k
-    out.append((current, current_tags))
+    out.append((current, current_tags, current_pieces))
     return out
 
 
@@ -389,9 +437,80 @@ def entity_scores(gold: list[list[str]], pred: list[list[str]]) -> dict:
     return out
 
 
+# ----------------------------------------------------------------------------------------------
+# CRF (word level, pytorch-crf semantics: start + emissions + transitions[i][j] (tag i -> tag j) + end)
+# ----------------------------------------------------------------------------------------------
+
+NO_WORD_PIECES = -1e4  # emission of the non-O tags for a word without subtokens (it is tagged O)
+
+
+def word_emissions(logits: torch.Tensor, first: list[int]) -> torch.Tensor:
+    """[words x labels] logits at each word's first subtoken (DeepPavlov's token_from_subtoken)."""
+    rows = [logits[pos] if pos >= 0 else torch.tensor([0.0] + [NO_WORD_PIECES] * (len(LABELS) - 1)) for pos in first]
+    return torch.stack(rows) if rows else torch.zeros((0, len(LABELS)))
+
+
+def crf_from_stats(tag_sequences: list[list[str]]) -> dict:
+    """DeepPavlov 1.x's CRF (deeppavlov/models/torch_bert/crf.py, CRF.forward): transitions 0 for
+    every tag bigram seen in the training tags, -1000 for the others; start and end stay 0."""
+    seen = torch.zeros((len(LABELS), len(LABELS)), dtype=torch.bool)
+    for tags in tag_sequences:
+        for a, b in zip(tags, tags[1:]):
+            seen[LABEL_ID[a], LABEL_ID[b]] = True
+    transitions = torch.where(seen, torch.tensor(0.0), torch.tensor(-1000.0))
+    return {"transitions": transitions, "start": torch.zeros(len(LABELS)), "end": torch.zeros(len(LABELS))}
+
+
+def viterbi(emissions: torch.Tensor, crf: dict) -> list[int]:
+    """pytorch-crf's _viterbi_decode for one sequence (ties: the lowest tag index, as torch.max)."""
+    if emissions.shape[0] == 0:
+        return []
+    score = crf["start"] + emissions[0]
+    history = []
+    for t in range(1, emissions.shape[0]):
+        total = score[:, None] + crf["transitions"] + emissions[t][None, :]
+        score, best = total.max(dim=0)
+        history.append(best)
+    score = score + crf["end"]
+    path = [int(score.argmax())]
+    for best in reversed(history):
+        path.append(int(best[path[-1]]))
+    return path[::-1]
+
+
+def crf_nll(emissions: torch.Tensor, tags: list[int], crf: dict) -> torch.Tensor:
+    """Negative log-likelihood of one tag path under a linear-chain CRF (pytorch-crf's forward)."""
+    tr = crf["transitions"]
+    gold = crf["start"][tags[0]] + emissions[0, tags[0]]
+    for t in range(1, len(tags)):
+        gold = gold + tr[tags[t - 1], tags[t]] + emissions[t, tags[t]]
+    gold = gold + crf["end"][tags[-1]]
+    alpha = crf["start"] + emissions[0]
+    for t in range(1, emissions.shape[0]):
+        alpha = torch.logsumexp(alpha[:, None] + tr + emissions[t][None, :], dim=0)
+    return torch.logsumexp(alpha + crf["end"], dim=0) - gold
+
+
+def crf_json(crf: dict) -> dict:
+    """bertweb's crf.json: {"transitions": [[..]], "start": [..], "end": [..]}, transitions[i][j] = i -> j."""
+    r = lambda v: round(float(v), 6)  # noqa: E731
+    return {
+        "transitions": [[r(x) for x in row] for row in crf["transitions"]],
+        "start": [r(x) for x in crf["start"]],
+        "end": [r(x) for x in crf["end"]],
+    }
+
+
 @torch.no_grad()
-def predict(model: nn.Module, encoder: Encoder, sentences: list[list[str]], batch_tokens: int = 4096) -> list[list[str]]:
-    """Word-level tags: argmax at each word's first subtoken ('O' for a word without subtokens)."""
+def predict(
+    model: nn.Module,
+    encoder: Encoder,
+    sentences: list[list[str]],
+    batch_tokens: int = 4096,
+    crf: dict | None = None,
+) -> list[list[str]]:
+    """Word-level tags from each word's first subtoken: argmax, or Viterbi with ``crf`` ('O' for a word
+    without subtokens)."""
     model.eval()
     encoded = [encoder.encode(words, None) for words in sentences]
     items = [(ids, lab) for ids, lab, _ in encoded]
@@ -402,13 +521,16 @@ def predict(model: nn.Module, encoder: Encoder, sentences: list[list[str]], batc
         best = logits.argmax(-1)
         for row, i in enumerate(index):
             first = encoded[i][2]
-            out[i] = [LABELS[int(best[row, pos])] if pos >= 0 else "O" for pos in first]
+            if crf is None:
+                out[i] = [LABELS[int(best[row, pos])] if pos >= 0 else "O" for pos in first]
+            else:
+                out[i] = [LABELS[k] for k in viterbi(word_emissions(logits[row], first), crf)]
     return out  # type: ignore[return-value]
 
 
-def evaluate(model: nn.Module, encoder: Encoder, sentences: list[tuple[list[str], list[str]]]) -> dict:
-    pred = predict(model, encoder, [w for w, _ in sentences])
-    return entity_scores([t for _, t in sentences], pred)
+def evaluate(model: nn.Module, encoder: Encoder, sentences: list[tuple], crf: dict | None = None) -> dict:
+    pred = predict(model, encoder, [s[0] for s in sentences], crf=crf)
+    return entity_scores([s[1] for s in sentences], pred)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -518,14 +640,51 @@ def split_dev(sentences: list[ner_data.Sentence], holdout: float, seed: int):
     return [s for s in sentences if s.doc not in held], [s for s in sentences if s.doc in held]
 
 
-def test_sentences() -> list[tuple[list[str], list[str]]]:
-    return [([w.text for w in s.words], s.tags) for s in ner_data.load_split("test")]
+def test_sentences(words: str = WORD_SPLIT) -> list[tuple[list[str], list[str]]]:
+    """factRuEval test with the words of ``words`` (the run-time split by default, or "corpus")."""
+    return [([w.text for w in s.words], s.tags) for s in ner_data.load_split_words("test", words)]
+
+
+def conll_sentences(path: str, stats: ner_data.Stats) -> list[ner_data.Sentence]:
+    """A tagged CoNLL file (the augmentation) as resplit sentences: the text is the words joined by
+    spaces, split again the run-time way, entities mapped like factRuEval's."""
+    out = []
+    for n, (words, tags) in enumerate(read_conll(path)):
+        offsets, at = [], 0
+        for w in words:
+            offsets.append(ner_data.Word(w, at, at + len(w)))
+            at += len(w) + 1
+        sentence = ner_data.Sentence(f"{os.path.basename(path)}-{n}", offsets, tags, " ".join(words), 0)
+        out.append(ner_data.resplit(sentence, WORD_SPLIT, stats))
+    return out
+
+
+def load_crf(folder: str) -> dict | None:
+    path = os.path.join(folder, "crf.json")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        raw = json.load(f)
+    return {k: torch.tensor(raw[k], dtype=torch.float32) for k in ("transitions", "start", "end")}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vocab", help="vocab.txt from build_wordpiece_vocab.py (required for training)")
     ap.add_argument("--eval-model", help="only evaluate a saved model folder on factRuEval test, print JSON")
+    ap.add_argument(
+        "--eval-words",
+        choices=ner_data.WORD_SPLITS,
+        default=WORD_SPLIT,
+        help="words for --eval-model / --eval-test: the run-time split (1.7, default) or the corpus tokens",
+    )
+    ap.add_argument(
+        "--crf",
+        choices=["none", "stats", "learned"],
+        default="stats",
+        help="stats: DeepPavlov's CRF (transitions from training tag bigrams, written to crf.json); "
+        "learned: a CRF trained jointly (NLL); none: argmax only",
+    )
     ap.add_argument("--augment", action="append", default=[], help="extra tagged CoNLL files (training only)")
     ap.add_argument("--out", help="model folder to write (omit for a dry run)")
     ap.add_argument("--hidden", type=int, default=128)
@@ -561,7 +720,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     if args.eval_model:
         model, wp = load_model_folder(args.eval_model)
-        print(json.dumps(evaluate(model, Encoder(wp), test_sentences())))
+        sentences = test_sentences(args.eval_words)
+        report = {"words": args.eval_words, "argmax": evaluate(model, Encoder(wp), sentences)}
+        crf = load_crf(args.eval_model)
+        if crf is not None:
+            report["crf"] = evaluate(model, Encoder(wp), sentences, crf)
+        print(json.dumps(report))
         return
     if not args.vocab:
         ap.error("--vocab is required for training")
@@ -571,18 +735,21 @@ def main() -> None:
 
     wp = WordPiece.from_file(args.vocab)
     encoder = Encoder(wp)
-    dev = ner_data.load_split("dev")
+    split_stats = ner_data.Stats()
+    dev = ner_data.load_split_words("dev", WORD_SPLIT, stats=split_stats)
     train_sents, held_sents = split_dev(dev, args.holdout, args.seed)
     train = [c for s in train_sents for c in chunk_sentence(s, encoder)]
     n_real = len(train)
     for path in args.augment:
-        train += read_conll(path)
+        train += [c for s in conll_sentences(path, split_stats) for c in chunk_sentence(s, encoder)]
     held = [c for s in held_sents for c in chunk_sentence(s, encoder)]
     print(
         f"train {n_real} dev sentences + {len(train) - n_real} augmented; held-out {len(held)} sentences "
-        f"({len({s.doc for s in held_sents})} docs)",
+        f"({len({s.doc for s in held_sents})} docs); words: {WORD_SPLIT} split, "
+        f"{sum(split_stats.misaligned.values())} entities not on word boundaries",
         flush=True,
     )
+    crf = crf_from_stats([t for _, t, _ in train]) if args.crf == "stats" else None
 
     config = make_config(len(wp.vocab), args.hidden, args.layers, args.heads, args.intermediate, args.dropout)
     model = BertForTokenClassification(config)
@@ -608,15 +775,26 @@ def main() -> None:
         return max(0.0, (1.0 - progress) / (1.0 - args.warmup))
 
     loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
+    if args.crf == "learned":
+        crf = {k: nn.Parameter(torch.zeros(*shape)) for k, shape in
+               (("transitions", (len(LABELS), len(LABELS))), ("start", (len(LABELS),)), ("end", (len(LABELS),)))}
+        optimizer.add_param_group({"params": list(crf.values()), "weight_decay": 0.0})
 
-    log = {"args": vars(args), "params": n_params, "epochs": []}
-    best_f1, best_state, best_epoch, bad_epochs = -1.0, None, 0, 0
+    log = {
+        "args": vars(args),
+        "params": n_params,
+        "word_split": WORD_SPLIT,
+        "entities_not_on_word_boundaries": dict(sorted(split_stats.misaligned.items())),
+        "epochs": [],
+    }
+    best_f1, best_state, best_epoch, bad_epochs, best_crf = -1.0, None, 0, 0, None
     for epoch in range(1, args.epochs + 1):
         t0 = time.time()
         model.train()
-        items = [
-            encoder.encode(w, t, rng, args.p_resegment, args.p_unk, args.p_resegment_entity)[:2] for w, t in train
+        encoded = [
+            encoder.encode(w, t, rng, args.p_resegment, args.p_unk, args.p_resegment_entity, pt) for w, t, pt in train
         ]
+        items = [e[:2] for e in encoded]
         total, count = 0.0, 0
         epoch_batches = batches(items, args.batch_tokens, rng)
         for b, index in enumerate(epoch_batches):
@@ -626,13 +804,20 @@ def main() -> None:
             input_ids, mask, labels = collate(items, index, wp.ids[PAD])
             logits = model(input_ids, mask, torch.zeros_like(input_ids))[0]
             loss = loss_fn(logits.view(-1, len(LABELS)), labels.view(-1))
+            if args.crf == "learned":
+                nll = [
+                    crf_nll(word_emissions(logits[row], encoded[i][2]), [LABEL_ID[t] for t in train[i][1]], crf)
+                    for row, i in enumerate(index)
+                    if train[i][1]
+                ]
+                loss = loss + torch.stack(nll).sum() / max(1, sum(len(train[i][1]) for i in index))
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             total += float(loss) * len(index)
             count += len(index)
-        scores = evaluate(model, encoder, held)
+        scores = evaluate(model, encoder, held, detached(crf))
         f1 = scores["micro"]["f1"]
         entry = {
             "epoch": epoch,
@@ -642,11 +827,14 @@ def main() -> None:
             "lr": round(lr, 7),
             "seconds": round(time.time() - t0, 1),
         }
+        if crf is not None:
+            entry["heldout_f1_argmax"] = evaluate(model, encoder, held)["micro"]["f1"]
         log["epochs"].append(entry)
         print(json.dumps(entry), flush=True)
         if f1 > best_f1:
             best_f1, best_epoch, bad_epochs = f1, epoch, 0
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best_crf = detached(crf)
         else:
             bad_epochs += 1
         elapsed = (time.time() - started) / 60
@@ -664,16 +852,24 @@ def main() -> None:
     model.load_state_dict(best_state)
     model.eval()
     log["best_epoch"] = best_epoch
-    log["heldout_best"] = evaluate(model, encoder, held)
+    log["decoding"] = "argmax" if best_crf is None else f"viterbi, crf.json ({args.crf})"
+    log["heldout_best"] = evaluate(model, encoder, held, best_crf)
+    if best_crf is not None:
+        log["heldout_best_argmax"] = evaluate(model, encoder, held)
     log["train_minutes"] = round((time.time() - started) / 60, 2)
     if args.eval_test:
-        log["test"] = evaluate(model, encoder, test_sentences())
-        print("test", json.dumps(log["test"]), flush=True)
+        for words in (WORD_SPLIT, "corpus"):
+            sentences = test_sentences(words)
+            key = "test" if words == WORD_SPLIT else "test_corpus_tokens"
+            log[key] = evaluate(model, encoder, sentences, best_crf)
+            if best_crf is not None:
+                log[key + "_argmax"] = evaluate(model, encoder, sentences)
+        print("test", json.dumps({k: v for k, v in log.items() if k.startswith("test")}), flush=True)
     print(f"best epoch {best_epoch}, held-out F1 {best_f1:.4f}, {log['train_minutes']} min", flush=True)
 
     if args.out:
         use_plain_linear(model)  # reference logits from the plain PyTorch path
-        save_model(args.out, model, config, wp, log)
+        save_model(args.out, model, config, wp, log, best_crf)
 
 
 def read_conll(path: str) -> list[tuple[list[str], list[str]]]:
@@ -703,8 +899,17 @@ def fp32_size(state: dict) -> int:
     return sum(v.numel() * 4 for v in state.values())
 
 
-def save_model(out: str, model: nn.Module, config: dict, wp: WordPiece, log: dict) -> None:
+def detached(crf: dict | None) -> dict | None:
+    return None if crf is None else {k: v.detach().clone() for k, v in crf.items()}
+
+
+def save_model(out: str, model: nn.Module, config: dict, wp: WordPiece, log: dict, crf: dict | None) -> None:
     os.makedirs(out, exist_ok=True)
+    crf_path = os.path.join(out, "crf.json")
+    if crf is not None:
+        write_json(crf_path, crf_json(crf))
+    elif os.path.exists(crf_path):
+        os.remove(crf_path)
     state = {k: v.contiguous() for k, v in model.state_dict().items()}
     for stale in ("pytorch_model.bin", "model.safetensors"):
         if os.path.exists(os.path.join(out, stale)):

@@ -20,7 +20,7 @@ import { type Entity, entitiesFromTags } from './entities.js';
 import { type PreparedSequence, prepareSequence, windowEncoding, wordsFromStrings } from './inputs.js';
 import { WordPieceCache } from './pieces.js';
 import { allowedMoves, detectScheme, type ParsedTag, parseTags, type TagScheme } from './scheme.js';
-import { splitWords, type Word } from './words.js';
+import { DEFAULT_WORD_SPLIT, splitWords, WORD_SPLITS, type Word, type WordSplit } from './words.js';
 
 /**
  * Options of {@link createTagger}: model loading plus how the head tags.
@@ -45,6 +45,12 @@ export interface TaggerOptions extends HeadOptions {
   readonly labels?: readonly string[];
   /** A word with more subtokens than this becomes one [UNK] (DeepPavlov `max_subword_length`). Default 15. */
   readonly maxSubwordPieces?: number;
+  /**
+   * How `tag()` splits raw text into words: `'deeppavlov-1.7'` (default; DeepPavlov 1.4+, keeps
+   * `10.05.2023`, `12:30`, `ivan@mail.ru`, `т.е.` whole) or `'legacy'` (DeepPavlov before 1.4). Use the
+   * split the model was trained with. `tagWords()` takes words as given.
+   */
+  readonly wordSplit?: WordSplit;
   /** Window length in subtokens including [CLS] and [SEP]; default the model's `max_position_embeddings`. */
   readonly maxLength?: number;
   /** Subtokens repeated between consecutive windows; default min(128, a quarter of the window). */
@@ -145,6 +151,8 @@ export interface Tagger extends Head {
   /** Subtokens repeated between consecutive windows of a long text. */
   readonly windowOverlap: number;
   readonly maxSubwordPieces: number;
+  /** How `tag()` splits raw text into words. */
+  readonly wordSplit: WordSplit;
   /**
    * Finds entities in texts. Empty or whitespace-only texts give `[]`. Texts of any length: long ones
    * are read in overlapping windows.
@@ -188,6 +196,7 @@ interface TaggerSettings {
   readonly maxLength: number;
   readonly windowOverlap: number;
   readonly maxSubwordPieces: number;
+  readonly wordSplit: WordSplit;
 }
 
 const TAG_WORDS_OPTION_KEYS = [...CALL_OPTION_KEYS, 'probabilities'];
@@ -207,6 +216,7 @@ class TaggerHead extends ModelHead implements Tagger {
   readonly maxLength: number;
   readonly windowOverlap: number;
   readonly maxSubwordPieces: number;
+  readonly wordSplit: WordSplit;
   readonly #pieces: WordPieceCache;
   readonly #parsed: ParsedTag[];
   readonly #decoder: Decoder;
@@ -220,6 +230,7 @@ class TaggerHead extends ModelHead implements Tagger {
     this.maxLength = settings.maxLength;
     this.windowOverlap = settings.windowOverlap;
     this.maxSubwordPieces = settings.maxSubwordPieces;
+    this.wordSplit = settings.wordSplit;
     this.#parsed = parseTags(settings.labels, settings.scheme);
     this.#pieces = new WordPieceCache(
       context.model.tokenizer,
@@ -235,7 +246,7 @@ class TaggerHead extends ModelHead implements Tagger {
   async tag(texts: readonly string[], options?: TagOptions | null): Promise<Entity[][]> {
     const call = this.begin(options, CALL_OPTION_KEYS);
     const list = check.strings(texts, 'texts');
-    const sequences = list.map((text) => this.#prepare(splitWords(text)));
+    const sequences = list.map((text) => this.#prepare(splitWords(text, { split: this.wordSplit })));
     const logits = await this.#run(sequences, call);
     return sequences.map((seq, i) => {
       const { tags, scores } = decodeWords(logits[i] as Float32Array, seq.words.length, this.#decoder);
@@ -264,7 +275,7 @@ class TaggerHead extends ModelHead implements Tagger {
     this.begin(options, CALL_OPTION_KEYS);
     const specials = this.model.tokenizer.specialTokens;
     return check.strings(texts, 'texts').map((text) => {
-      const seq = this.#prepare(splitWords(text));
+      const seq = this.#prepare(splitWords(text, { split: this.wordSplit }));
       return {
         words: [...seq.words],
         windows: seq.plan.windows.map((_, w) => windowEncoding(seq, w, specials)),
@@ -338,6 +349,7 @@ const TAGGER_OPTION_KEYS = [
   'maxSubwordPieces',
   'maxLength',
   'windowOverlap',
+  'wordSplit',
 ];
 
 /**
@@ -359,6 +371,7 @@ export const createTagger: (source: ModelSource | LoadedModel, options?: TaggerO
     check: (options) => {
       check.bool(options.constrainBio, 'constrainBio');
       check.oneOf(options.scheme, 'scheme', ['BIO', 'BIOES', 'IO']);
+      check.oneOf(options.wordSplit, 'wordSplit', WORD_SPLITS);
       if (options.labels !== undefined) check.strings(options.labels, 'labels');
       if (
         options.crf !== undefined &&
@@ -405,6 +418,7 @@ async function resolveSettings(model: LoadedModel, options: TaggerOptions): Prom
     maxLength,
     windowOverlap,
     maxSubwordPieces: options.maxSubwordPieces ?? TAGGER_DEFAULTS.maxSubwordPieces,
+    wordSplit: options.wordSplit ?? DEFAULT_WORD_SPLIT,
   };
   await probeLogits(model, labels.length, options.signal);
   return settings;

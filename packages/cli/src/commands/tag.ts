@@ -1,5 +1,5 @@
 /** `bertweb tag --model M`: stdin lines -> one JSON array of entities per line. */
-import { createTagger, type TaggerOptions, type TagScheme } from '@bertweb/tagging';
+import { createTagger, type TaggerOptions, type TagScheme, type WordSplit } from '@bertweb/tagging';
 import { choiceFlag, intFlag, type ParsedArgs, stringFlag } from '../args.js';
 import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../command.js';
 import { type CommandIO, forEachLineBatch } from '../io.js';
@@ -12,6 +12,7 @@ export const TAGGER_FLAGS = [
   'max-length',
   'window-overlap',
   'max-subword-pieces',
+  'word-split',
 ] as const;
 
 export const TAGGER_FLAGS_USAGE = `  --crf auto|off           CRF decoding with crf.json when present (default auto)
@@ -19,7 +20,9 @@ export const TAGGER_FLAGS_USAGE = `  --crf auto|off           CRF decoding with 
   --scheme S               BIO | BIOES | IO (default: detected from the labels)
   --max-length N           window length in subtokens (default: the model limit, 512)
   --window-overlap N       subtokens repeated between windows of long texts (default 128)
-  --max-subword-pieces N   a word with more pieces becomes [UNK] (default 15, as DeepPavlov)`;
+  --max-subword-pieces N   a word with more pieces becomes [UNK] (default 15, as DeepPavlov)
+  --word-split S           deeppavlov-1.7 (default) | legacy: how lines are split into words (use the
+                           split the model was trained with; DeepPavlov before 1.4 used legacy)`;
 
 /**
  * Tagger options from the shared model flags and {@link TAGGER_FLAGS}.
@@ -35,6 +38,7 @@ export function taggerOptions(args: ParsedArgs, io: CommandIO): TaggerOptions {
   const maxLength = intFlag(args, 'max-length');
   const overlap = stringFlag(args, 'window-overlap');
   const maxPieces = intFlag(args, 'max-subword-pieces');
+  const wordSplit = choiceFlag<WordSplit>(args, 'word-split', ['deeppavlov-1.7', 'legacy']);
   return {
     ...modelOptions(args, io),
     ...(crf === 'off' ? { crf: false } : {}),
@@ -43,6 +47,7 @@ export function taggerOptions(args: ParsedArgs, io: CommandIO): TaggerOptions {
     ...(maxLength !== undefined ? { maxLength } : {}),
     ...(overlap !== undefined ? { windowOverlap: Number(overlap) } : {}),
     ...(maxPieces !== undefined ? { maxSubwordPieces: maxPieces } : {}),
+    ...(wordSplit ? { wordSplit } : {}),
   };
 }
 
