@@ -18,7 +18,11 @@ export default defineConfig({
   // Serves models/ under /models/, copies the embedded model into the build, PWA, e2e parity page.
   plugins: demoPlugins(),
   // `source` resolves workspace packages to their TypeScript sources: no prebuild needed.
-  resolve: { conditions: ['source', ...defaultClientConditions] },
+  resolve: {
+    conditions: ['source', ...defaultClientConditions],
+    // The e2e parity page's code lives with the specs (e2e/pages/); demo/e2e-fixture.html loads it from here.
+    alias: [{ find: /^\/e2e-pages\//, replacement: fileURLToPath(new URL('./e2e/pages/', import.meta.url)) }],
+  },
   server: { headers: isolationHeaders, fs: { allow: [repoRoot] } },
   preview: { headers: isolationHeaders },
   // ORT-web loads its .mjs/.wasm relative to its own module URL; pre-bundling would move it.

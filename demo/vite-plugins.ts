@@ -5,7 +5,7 @@
  *   embedded model it has (virtual module `virtual:bertweb-embedded`);
  * - `pwaPlugins`: the installable PWA (app shell precache; model files are NOT cached by the service
  *   worker: they go through bertweb's own verified cache);
- * - the extra HTML entry `e2e-fixture.html` (the browser parity page of the e2e specs).
+ * - the extra HTML entry `e2e-fixture.html` (the browser parity page of the e2e specs; its code is in e2e/pages/).
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';

@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../packages/core/src/index.js';
-import { createTagger } from '../packages/tagging/src/index.js';
+import { loadModel } from '../../packages/core/src/index.js';
+import { createTagger } from '../../packages/tagging/src/index.js';
 
-const dir = fileURLToPath(new URL('./ner-ru-tiny/', import.meta.url));
+const dir = fileURLToPath(new URL('../ner-ru-tiny/', import.meta.url));
 const reference = JSON.parse(readFileSync(`${dir}reference.json`, 'utf8')) as {
   labels: string[];
   cases: { text: string; tokens: string[]; input_ids: number[]; logits: number[][] }[];

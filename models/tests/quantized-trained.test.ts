@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertFiles } from '../packages/convert/src/index.js';
-import { tokenizerFromVocab } from '../packages/core/src/index.js';
+import { convertFiles } from '../../packages/convert/src/index.js';
+import { tokenizerFromVocab } from '../../packages/core/src/index.js';
 
-const dir = fileURLToPath(new URL('./ner-ru-tiny/', import.meta.url));
+const dir = fileURLToPath(new URL('../ner-ru-tiny/', import.meta.url));
 const FILES = ['config.json', 'pytorch_model.bin', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json'];
 const SENTENCES = 400;
 
