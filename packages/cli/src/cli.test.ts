@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from './args.js';
@@ -59,6 +61,35 @@ describe('bertweb bin', () => {
     const failed = spawnSync(process.execPath, [bin, 'no-such-command'], { encoding: 'utf8' });
     expect(failed.status).toBe(2);
     expect(JSON.parse(failed.stderr.trim())).toMatchObject({ error: { code: 'INPUT_INVALID' } });
+  });
+
+  it('prints the version of its package.json', () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' }).trim()).toBe(`bertweb ${version}`);
+  });
+
+  it('runs the sources in a checkout even when dist/ exists, and dist/ when installed under node_modules', () => {
+    // Copies of bin/ in a fake checkout and a fake install, each with a dist/ and a src/ that say who ran.
+    const scratch = fileURLToPath(new URL('../.test-tmp/', import.meta.url));
+    rmSync(scratch, { recursive: true, force: true });
+    const layout = (root: string) => {
+      mkdirSync(join(root, 'bin'), { recursive: true });
+      mkdirSync(join(root, 'dist'), { recursive: true });
+      mkdirSync(join(root, 'src'), { recursive: true });
+      copyFileSync(bin, join(root, 'bin', 'bertweb.mjs'));
+      writeFileSync(join(root, 'dist', 'main.js'), "console.log('dist');\n");
+      writeFileSync(join(root, 'src', 'main.ts'), "const who: string = 'source';\nconsole.log(who);\n");
+      return join(root, 'bin', 'bertweb.mjs');
+    };
+    try {
+      const env = { ...process.env, BERTWEB_FROM_SOURCE: '' };
+      const checkout = layout(join(scratch, 'checkout'));
+      expect(execFileSync(process.execPath, [checkout], { encoding: 'utf8', env }).trim()).toBe('source');
+      const installed = layout(join(scratch, 'node_modules', '@bertweb', 'cli'));
+      expect(execFileSync(process.execPath, [installed], { encoding: 'utf8', env }).trim()).toBe('dist');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   it('is linked at the repository root, so `pnpm exec bertweb` works after install (README)', () => {
