@@ -99,12 +99,15 @@ export {
   type Pooling,
   type ScoredIndex,
   type SearchHit,
+  type SearchKernel,
   type SimilarityMatrix,
   similarity,
   similarityMatrix,
   topK,
   type VectorId,
   VectorIndex,
+  type VectorIndexMemory,
+  type VectorIndexOptions,
 } from '@bertweb/embeddings';
 export {
   type Answer,

@@ -27,4 +27,11 @@ export type {
   LongTextMode,
   Pooling,
 } from './types.js';
-export { type SearchHit, type VectorId, VectorIndex } from './vector-index.js';
+export type { SearchKernel } from './search/kernels.js';
+export {
+  type SearchHit,
+  type VectorId,
+  VectorIndex,
+  type VectorIndexMemory,
+  type VectorIndexOptions,
+} from './vector-index.js';

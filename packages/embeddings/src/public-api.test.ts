@@ -18,12 +18,15 @@ const SURFACE = [
   'type Pooling',
   'type ScoredIndex',
   'type SearchHit',
+  'type SearchKernel',
   'similarity',
   'similarityMatrix',
   'type SimilarityMatrix',
   'topK',
   'type VectorId',
   'VectorIndex',
+  'type VectorIndexMemory',
+  'type VectorIndexOptions',
 ];
 
 describe('@bertweb/embeddings public API', () => {

@@ -1,0 +1,2 @@
+/** WAT -> WebAssembly bytes with wabt, fixed-width SIMD enabled. */
+export function assembleKernels(wat: string): Promise<Uint8Array>;
