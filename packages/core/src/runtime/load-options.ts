@@ -10,6 +10,7 @@ export const LOAD_OPTION_KEYS = [
   'dtype',
   'maxBatchTokens',
   'maxBatchSize',
+  'lowercase',
   'onProgress',
   'hubBaseUrl',
   'revision',
@@ -43,6 +44,7 @@ export function checkLoadOptions(options: LoadModelOptions): void {
   check.oneOf(options.dtype, 'dtype', DTYPES);
   check.int(options.maxBatchTokens, 'maxBatchTokens', 1);
   check.int(options.maxBatchSize, 'maxBatchSize', 1);
+  check.bool(options.lowercase, 'lowercase');
   check.callback(options.onProgress, 'onProgress');
   if (options.hubBaseUrl !== undefined) check.text(options.hubBaseUrl, 'hubBaseUrl');
   if (options.revision !== undefined && check.text(options.revision, 'revision') === '') {

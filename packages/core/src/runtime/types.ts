@@ -69,6 +69,11 @@ export interface LoadModelOptions extends SourceOptions {
   readonly maxBatchTokens?: number;
   /** Max sequences per session run; default `env.maxBatchSize` (8 on WASM, 32 on WebGPU). */
   readonly maxBatchSize?: number;
+  /**
+   * Lowercase input text (or not) whatever the tokenizer files say, as DeepPavlov's `do_lower_case` does
+   * (several of its classifiers lowercase cased models). Default: the files' setting.
+   */
+  readonly lowercase?: boolean;
   readonly onProgress?: ProgressCallback;
 }
 

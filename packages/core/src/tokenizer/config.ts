@@ -81,6 +81,11 @@ export function wordPieceUnsupportedReason(json: Json): string | undefined {
   return undefined;
 }
 
+/** The normalizer with `lowercase` overridden when `override` is given. */
+function withLowercase(normalizer: BertNormalizerOptions, override: boolean | undefined): BertNormalizerOptions {
+  return override === undefined ? normalizer : { ...normalizer, lowercase: override };
+}
+
 /** Normalizer options of tokenizer.json (null: no normalization at all). */
 function parseNormalizer(value: unknown): BertNormalizerOptions {
   if (!isObject(value)) return { cleanText: false, handleChineseChars: false, stripAccents: false, lowercase: false };
@@ -336,6 +341,12 @@ export interface TokenizerLoadOptions {
   readonly useSavedTruncation?: boolean;
   /** Apply tokenizer.json's `padding` section after encoding. Default true. */
   readonly useSavedPadding?: boolean;
+  /**
+   * Lowercase (or not) whatever the tokenizer files say: DeepPavlov's `do_lower_case`, which it passes
+   * to `AutoTokenizer.from_pretrained`. Accents follow as in Hugging Face (`strip_accents` unset: stripped
+   * exactly when lowercasing). WordPiece tokenizers only; default: the files' setting.
+   */
+  readonly lowercase?: boolean;
 }
 
 /**
@@ -376,7 +387,7 @@ export function wordPieceConfigFromJson(
   const cleanUp = isObject(tokenizerConfig) ? bool(tokenizerConfig.clean_up_tokenization_spaces, true) : true;
   return {
     vocab,
-    normalizer: parseNormalizer(json.normalizer),
+    normalizer: withLowercase(parseNormalizer(json.normalizer), options.lowercase),
     unkToken,
     maxInputCharsPerWord: int(model.max_input_chars_per_word, 100),
     addedTokens,
@@ -412,6 +423,7 @@ export function wordPieceConfigFromVocab(
   vocabText: string,
   tokenizerConfig: unknown = {},
   specialTokensMap: unknown = {},
+  options: TokenizerLoadOptions = {},
 ): WordPieceTokenizerConfig {
   if (tokenizerConfig !== undefined && tokenizerConfig !== null && !isObject(tokenizerConfig)) {
     throw new BertwebError('TOKENIZER_MISMATCH', 'tokenizer_config.json must be an object');
@@ -421,7 +433,7 @@ export function wordPieceConfigFromVocab(
   }
   const config: Json = isObject(tokenizerConfig) ? tokenizerConfig : {};
   const vocab: Vocab = parseVocabTxt(vocabText);
-  const lowercase = bool(config.do_lower_case, true);
+  const lowercase = options.lowercase ?? bool(config.do_lower_case, true);
   const normalizer: BertNormalizerOptions = {
     cleanText: true,
     handleChineseChars: bool(config.tokenize_chinese_chars, true),

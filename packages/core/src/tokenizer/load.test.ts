@@ -66,6 +66,26 @@ describe('loadTokenizer', () => {
     ]);
   });
 
+  it('lowercases or not as told, whatever the files say (DeepPavlov do_lower_case), accents following', async () => {
+    const cased = folder({ 'vocab.txt': vocabTxt, 'tokenizer_config.json': JSON.stringify({ do_lower_case: false }) });
+    expect((await loadTokenizer(cased, { lowercase: true })).encode('Hello').tokens).toEqual([
+      '[CLS]',
+      'hello',
+      '[SEP]',
+    ]);
+    const uncased = folder({ 'vocab.txt': vocabTxt });
+    expect((await loadTokenizer(uncased, { lowercase: false })).encode('Hello').tokens).toEqual(
+      (await loadTokenizer(cased)).encode('Hello').tokens,
+    );
+    // tokenizer.json: the normalizer's lowercase is overridden; strip_accents unset follows it (Hugging Face).
+    const json = folder({ 'tokenizer.json': JSON.stringify(bertTokenizerJson(vocab)) });
+    const lower = await loadTokenizer(json);
+    const keep = await loadTokenizer(json, { lowercase: false });
+    expect(lower.encode('Héllo').tokens).toEqual(['[CLS]', 'hello', '[SEP]']);
+    expect(keep.encode('Hello').tokens).not.toEqual(lower.encode('Hello').tokens);
+    expect(keep.encode('Hello').tokens).toEqual((await loadTokenizer(cased)).encode('Hello').tokens);
+  });
+
   it('fails with MODEL_NOT_FOUND without tokenizer.json or vocab.txt, TOKENIZER_MISMATCH for a broken one', async () => {
     await expect(loadTokenizer(folder({ 'config.json': '{}' }))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
     await expect(loadTokenizer(folder({ 'vocab.txt': 'a\na\n' }))).rejects.toMatchObject({

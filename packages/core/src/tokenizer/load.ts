@@ -55,6 +55,9 @@ export function tokenizerFromJson(
   }
   const reason = wordPieceUnsupportedReason(record);
   if (reason === undefined) return new WordPieceTokenizer(wordPieceConfigFromJson(record, tokenizerConfig, options));
+  if (options.lowercase !== undefined) {
+    throw new BertwebError('UNSUPPORTED', `lowercase can only be overridden for WordPiece tokenizers (${reason})`);
+  }
   const truncation = options.useSavedTruncation === false ? undefined : parseTruncation(record.truncation);
   return new DelegatedTokenizer(record, tokenizerConfig, reason, truncation);
 }
@@ -76,9 +79,12 @@ export function tokenizerFromVocab(
   vocabText: string,
   tokenizerConfig?: object,
   specialTokensMap?: object,
-): WordPieceTokenizer {
+  options: TokenizerLoadOptions = {},
+): Tokenizer {
   if (typeof vocabText !== 'string') throw new BertwebError('TOKENIZER_MISMATCH', 'vocab.txt must be text');
-  return new WordPieceTokenizer(wordPieceConfigFromVocab(vocabText, tokenizerConfig ?? {}, specialTokensMap ?? {}));
+  return new WordPieceTokenizer(
+    wordPieceConfigFromVocab(vocabText, tokenizerConfig ?? {}, specialTokensMap ?? {}, options),
+  );
 }
 
 /**
@@ -117,7 +123,7 @@ export async function loadTokenizer(
     const map = await optional('special_tokens_map.json');
     throwIfAborted(signal);
     const asObject = (v: unknown) => (typeof v === 'object' && v !== null ? v : undefined);
-    return tokenizerFromVocab(vocab, asObject(config), asObject(map));
+    return tokenizerFromVocab(vocab, asObject(config), asObject(map), options);
   }
   throw new BertwebError('MODEL_NOT_FOUND', `${files.id} has no tokenizer.json or vocab.txt`, { model: files.id });
 }
