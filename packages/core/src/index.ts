@@ -57,7 +57,7 @@ export {
 } from './layout.js';
 export { probeWebGpu, type WebGpuProbe } from './runtime/backend.js';
 export { isLoadedModel } from './runtime/loaded-model.js';
-export { loadModel } from './runtime/model.js';
+export { type ExtraRead, loadModel } from './runtime/model.js';
 export { loadOrt } from './runtime/ort.js';
 export type {
   Backend,
@@ -78,6 +78,7 @@ export { parseHubId } from './sources/hub.js';
 export { resolveSource } from './sources/resolve.js';
 export type {
   CacheEntry,
+  EvictedCopy,
   FileMap,
   ModelCache,
   ModelFiles,

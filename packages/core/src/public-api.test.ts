@@ -33,6 +33,8 @@ const SURFACE = [
   'env',
   'ERROR_CODES',
   'type ErrorCode',
+  'type EvictedCopy',
+  'type ExtraRead',
   'type FileMap',
   'fileMapFromFiles',
   'FolderModelCache',

@@ -13,8 +13,8 @@
  */
 import { BertwebError, throwIfAborted } from '../errors.js';
 import { checkLoadOptions, LOAD_OPTION_KEYS } from '../runtime/load-options.js';
-import { loadModel } from '../runtime/model.js';
 import { isLoadedModel } from '../runtime/loaded-model.js';
+import { type ExtraRead, loadModelWith, readModelExtra } from '../runtime/model.js';
 import type { BackendReport, LoadedModel, LoadModelOptions, ModelInfo, TensorOutput } from '../runtime/types.js';
 import type { ModelSource, ProgressCallback } from '../sources/types.js';
 import type { Encoding } from '../tokenizer/types.js';
@@ -233,6 +233,13 @@ export abstract class ModelHead implements Head {
   }
 }
 
+/** The keys of `value` that are in `keys` (the loading options out of a head's options). */
+function pick<T extends object>(value: T, keys: readonly string[]): Partial<T> {
+  const picked: Record<string, unknown> = {};
+  for (const key of keys) if (key in value) picked[key] = (value as Record<string, unknown>)[key];
+  return picked as Partial<T>;
+}
+
 /**
  * Names of {@link ModelHead}'s protected helpers: runtime methods a worker must not expose as head
  * methods (`serve` skips them).
@@ -314,15 +321,22 @@ function checkOutputs<J>(
  * };
  * ```
  */
-export interface HeadDefinition<O extends HeadOptions, S, H> {
+export interface HeadDefinition<O extends HeadOptions, S, H, R = undefined> {
   /** Name in messages and the worker: `'tagger'`. */
   readonly kind: string;
   /** The head's own option keys (loading and chunking keys are added). */
   readonly options: readonly string[];
   /** Type checks of the head's options that need no model, run before anything loads. */
   readonly check?: (options: O) => void;
-  /** The head's settings from the model and the options (labels, limits, CRF, pooling...); may read model files. */
-  readonly settle: (model: LoadedModel, options: O) => Promise<S> | S;
+  /**
+   * The head's own files (`crf.json`, `1_Pooling/config.json`, ...), read as part of the model's load:
+   * concurrently with the weights, under the same cancellation, and repaired like the model's files (a
+   * `MODEL_INVALID` thrown here discards the unverified copies it read and reads them once more). Parse
+   * and validate inside it. Its result goes to `settle`.
+   */
+  readonly read?: (options: O) => ExtraRead<R>;
+  /** The head's settings from the model, the options and what `read` returned (labels, limits, CRF, pooling...). */
+  readonly settle: (model: LoadedModel, options: O, read: R) => Promise<S> | S;
   /** Builds the head. */
   readonly create: (context: HeadContext, settings: S) => H;
 }
@@ -337,21 +351,25 @@ export interface HeadDefinition<O extends HeadOptions, S, H> {
  * const echo = await createEcho('models/fixtures/bert-base', { prefix: '> ' });
  * ```
  */
-export function defineHead<O extends HeadOptions, S, H>(
-  definition: HeadDefinition<O, S, H>,
+export function defineHead<O extends HeadOptions, S, H, R = undefined>(
+  definition: HeadDefinition<O, S, H, R>,
 ): (source: ModelSource | LoadedModel, options?: O | null) => Promise<H> {
   const known = [...HEAD_OPTION_KEYS, ...definition.options];
   return async (source, options) => {
     const opts = check.options(options, 'options', known);
-    checkLoadOptions(opts);
+    const loadOptions = pick(opts, LOAD_OPTION_KEYS);
+    checkLoadOptions(loadOptions);
     const maxInputsPerCall = check.int(opts.maxInputsPerCall, 'maxInputsPerCall', 1) ?? HEAD_DEFAULTS.maxInputsPerCall;
     const maxTokensPerCall = check.int(opts.maxTokensPerCall, 'maxTokensPerCall', 1) ?? HEAD_DEFAULTS.maxTokensPerCall;
     definition.check?.(opts);
     throwIfAborted(opts.signal);
+    const extra = definition.read?.(opts);
     const owned = !isLoadedModel(source);
-    const model = isLoadedModel(source) ? source : await loadModel(source, opts);
+    const { model, extra: read } = isLoadedModel(source)
+      ? { model: source, extra: extra ? await readModelExtra(source, extra, opts.signal) : (undefined as R) }
+      : await loadModelWith(source, loadOptions, extra);
     try {
-      const settings = await definition.settle(model, opts);
+      const settings = await definition.settle(model, opts, read);
       throwIfAborted(opts.signal);
       return definition.create({ model, owned, kind: definition.kind, maxInputsPerCall, maxTokensPerCall }, settings);
     } catch (error) {

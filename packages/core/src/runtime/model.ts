@@ -1,8 +1,13 @@
 /** loadModel: source -> config + tokenizer + session on the best backend + micro-batcher. */
 import { env } from '../env.js';
-import { BertwebError, throwIfAborted, toBertwebError } from '../errors.js';
+import { BertwebError, isBertwebError, throwIfAborted, toBertwebError } from '../errors.js';
+import * as check from '../head/validate.js';
 import { DTYPE_FILES, type Dtype, TASK_OUTPUTS } from '../layout.js';
+import type { TrackedFiles } from '../sources/files/tracked-files.js';
 import { resolveSource } from '../sources/index.js';
+import { notifyProgress } from '../sources/progress.js';
+import { allOrAbort } from '../sources/read-group.js';
+import { readWithRepair } from '../sources/repair.js';
 import type { ModelFiles, ModelSource } from '../sources/types.js';
 import { loadTokenizer } from '../tokenizer/index.js';
 import type { Encoding, Tokenizer } from '../tokenizer/types.js';
@@ -17,6 +22,7 @@ import {
 } from './backend.js';
 import { MicroBatcher } from './batcher.js';
 import { parseModelConfig, refineTask } from './config.js';
+import { checkLoadOptions, LOAD_OPTION_KEYS } from './load-options.js';
 import { type OnnxGraphSummary, summarizeOnnx } from './onnx-graph.js';
 import { createSession, type Session } from './session.js';
 import type {
@@ -36,6 +42,12 @@ const POOLED_OUTPUTS = new Set(['pooler_output', 'sentence_embedding']);
  * Loads a model folder (DESIGN.md layout) from any source, picks backend and dtype, validates the
  * config, tokenizer and graph against each other, and returns a ready {@link LoadedModel}.
  *
+ * config.json, the tokenizer files and the ONNX graph are fetched concurrently as one operation: the
+ * first failure cancels the other downloads and waits for them to stop before it rejects, so a failed
+ * load writes nothing to the cache afterwards. A file that fails to parse or validate and that no
+ * sha256 vouches for (a cached or downloaded copy without one) is discarded, from the cache too, and
+ * fetched once more before the load fails; the error then says so (`details.refetched`).
+ *
  * @example
  * ```ts
  * const model = await loadModel('models/fixtures/bert-token-cls', { backend: 'wasm' });
@@ -43,24 +55,134 @@ const POOLED_OUTPUTS = new Set(['pooler_output', 'sentence_embedding']);
  * out.logits.dims; // [4, 7]
  * ```
  */
-export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<LoadedModel> {
-  const { signal } = options;
-  throwIfAborted(signal);
-  const files = resolveSource(source, options);
-  const [config, tokenizer, gpu] = await Promise.all([
-    files.json('config.json', { signal }),
-    // bertweb pads and windows by its own rules: a tokenizer.json's saved truncation/padding would cut inputs.
-    loadTokenizer(files, { signal, useSavedTruncation: false, useSavedPadding: false }),
-    options.backend === 'wasm' ? Promise.resolve(NO_GPU_PROBE) : probeWebGpu(),
-  ]);
-  let info = parseModelConfig(config);
-  checkVocab(info, tokenizer);
+export async function loadModel(source: ModelSource, options: LoadModelOptions | null = {}): Promise<LoadedModel> {
+  return (await loadModelWith(source, options)).model;
+}
 
-  const choice = chooseBackend(options.backend ?? 'auto', gpu);
-  const reasons = [...choice.reasons];
-  const { dtype, bytes } = await readVariant(files, choice.backend, gpu, options, reasons);
-  const graph = summarizeOnnx(bytes);
-  checkGraph(info, tokenizer, graph, DTYPE_FILES[dtype]);
+/**
+ * What a head reads besides the model, run by {@link loadModelWith} with the model's config and
+ * tokenizer, under the load's cancellation and self-repair. Read through `files` (not `model.files`).
+ *
+ * @example
+ * ```ts
+ * const readCrf: ExtraRead<CrfParams | undefined> = async ({ files, info, signal }) =>
+ *   (await files.exists('crf.json', { signal }))
+ *     ? parseCrf(await files.json('crf.json', { signal }), info.labels!.length)
+ *     : undefined;
+ * ```
+ */
+export type ExtraRead<T> = (context: {
+  readonly files: ModelFiles;
+  readonly info: ModelInfo;
+  readonly tokenizer: Tokenizer;
+  readonly signal: AbortSignal;
+}) => Promise<T>;
+
+/**
+ * {@link loadModel} plus a head's own reads (`crf.json`, `1_Pooling/config.json`, ...): `extra` runs
+ * as soon as config.json and the tokenizer are in, concurrently with the ONNX download and as part of
+ * the same operation. If it fails, the downloads stop and the load rejects; if it fails on a file that
+ * does not parse or validate (`MODEL_INVALID`, `TOKENIZER_MISMATCH`, or any non-bertweb error, which
+ * becomes `MODEL_INVALID`), that file is repaired like the model's own.
+ *
+ * @example
+ * ```ts
+ * const { model, extra: crf } = await loadModelWith(source, options, readCrf);
+ * ```
+ */
+export async function loadModelWith<T = undefined>(
+  source: ModelSource,
+  options: LoadModelOptions | null = {},
+  extra?: ExtraRead<T>,
+): Promise<{ readonly model: LoadedModel; readonly extra: T }> {
+  // Options are checked before anything is fetched: unknown keys (a typo would be silently ignored) and types.
+  options = check.options(options, 'options', LOAD_OPTION_KEYS);
+  checkLoadOptions(options);
+  throwIfAborted(options.signal);
+  const files = resolveSource(source, options);
+  return readWithRepair(files, (tracked) => loadOnce(source, files, tracked, options, extra));
+}
+
+/**
+ * Runs a head's own reads on a model that is loaded already (a shared {@link LoadedModel}) with the
+ * guarantees of {@link loadModelWith}: one operation under `signal`, and a file that fails to parse or
+ * validate without a sha256 to vouch for it is discarded and read once more.
+ *
+ * @example
+ * ```ts
+ * const crf = await readModelExtra(model, readCrf, options.signal);
+ * ```
+ */
+export async function readModelExtra<T>(model: LoadedModel, extra: ExtraRead<T>, signal?: AbortSignal): Promise<T> {
+  throwIfAborted(signal);
+  return readWithRepair(model.files, async (tracked) => {
+    const [result] = await allOrAbort(
+      [
+        (group) =>
+          tracked.check(['extra'], () =>
+            extra({ files: tracked.part('extra'), info: model.info, tokenizer: model.tokenizer, signal: group }),
+          ),
+      ],
+      signal,
+    );
+    return result;
+  });
+}
+
+/** One attempt of {@link loadModelWith}: `tracked` remembers the files of earlier attempts. */
+async function loadOnce<T>(
+  source: ModelSource,
+  files: ModelFiles,
+  tracked: TrackedFiles,
+  options: LoadModelOptions,
+  extra: ExtraRead<T> | undefined,
+): Promise<{ readonly model: LoadedModel; readonly extra: T }> {
+  const { signal } = options;
+  let configRead: Promise<ModelInfo> | undefined;
+  let tokenizerRead: Promise<Tokenizer> | undefined;
+  const [parsed, tokenizer, variant, extraResult] = await allOrAbort(
+    [
+      (group) =>
+        (configRead = tracked.check(['config'], async () =>
+          parseModelConfig(await tracked.part('config').json('config.json', { signal: group })),
+        )),
+      (group) =>
+        (tokenizerRead = tracked.check(['tokenizer'], () =>
+          // bertweb pads and windows by its own rules: a tokenizer.json's saved truncation/padding would cut inputs.
+          loadTokenizer(tracked.part('tokenizer'), {
+            signal: group,
+            useSavedTruncation: false,
+            useSavedPadding: false,
+            ...(options.lowercase !== undefined ? { lowercase: options.lowercase } : {}),
+          }),
+        )),
+      async (group) => {
+        const gpu = options.backend === 'wasm' ? NO_GPU_PROBE : await probeWebGpu();
+        const choice = chooseBackend(options.backend ?? 'auto', gpu);
+        const reasons = [...choice.reasons];
+        const read = await readVariant(
+          tracked.part('onnx'),
+          choice.backend,
+          gpu,
+          { ...options, signal: group },
+          reasons,
+        );
+        return { ...read, gpu, choice, reasons };
+      },
+      async (group) => {
+        if (!extra) return undefined as T;
+        const [info, tok] = await Promise.all([configRead, tokenizerRead]);
+        const context = { files: tracked.part('extra'), info: info!, tokenizer: tok!, signal: group };
+        return tracked.check(['extra'], () => extra(context));
+      },
+    ],
+    signal,
+  );
+  let info = parsed;
+  const { dtype, bytes, gpu, choice, reasons } = variant;
+  await tracked.check(['config', 'tokenizer'], () => checkVocab(info, tokenizer));
+  const graph = await tracked.check(['onnx'], () => summarizeOnnx(bytes));
+  await tracked.check(['config', 'tokenizer', 'onnx'], () => checkGraph(info, tokenizer, graph, DTYPE_FILES[dtype]));
 
   let backend: Backend = choice.backend;
   if (backend === 'webgpu' && dtype === 'fp16' && !gpu.shaderF16) {
@@ -79,25 +201,39 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 
   let session: Session;
   try {
-    session = await createSession(bytes, backend);
+    session = await tracked.check(['onnx'], () => createSession(bytes, backend));
   } catch (error) {
     if (!(backend === 'webgpu' && options.backend !== 'webgpu' && isBackendFailure(error))) throw error;
     reasons.push(`auto: WebGPU session failed (${(error as Error).message}); using WASM`);
     backend = 'wasm';
-    session = await createSession(bytes, backend);
+    session = await tracked.check(['onnx'], () => createSession(bytes, backend));
   }
-  if (signal?.aborted) {
-    await session.dispose();
+  let model: Model;
+  try {
     throwIfAborted(signal);
+    info = refineTask(info, session.outputNames);
+    const report = makeReport(backend, dtype, gpu, reasons);
+    model = new Model(source, files, info, tokenizer, report, session, options);
+  } catch (error) {
+    await session.dispose();
+    throw error;
   }
-  info = refineTask(info, session.outputNames);
-  const report = makeReport(backend, dtype, gpu, reasons);
-  options.onProgress?.({ status: 'ready', file: report.file, loaded: bytes.length, total: bytes.length });
-  return new Model(source, files, info, tokenizer, report, session, options);
+  notifyProgress(options.onProgress, {
+    status: 'ready',
+    file: model.backend.file,
+    loaded: bytes.length,
+    total: bytes.length,
+  });
+  return { model, extra: extraResult };
 }
 
 const NO_GPU_PROBE: WebGpuProbe = { available: false, shaderF16: false, reason: 'WASM requested' };
 
+/**
+ * The ONNX file to run: the first candidate dtype whose file exists (the last one is read without
+ * asking). A candidate that exists by `exists` but is not found when read (a server whose HEAD and GET
+ * disagree) counts as absent.
+ */
 async function readVariant(
   files: ModelFiles,
   backend: Backend,
@@ -115,10 +251,17 @@ async function readVariant(
     }
     // Fail before downloading when WebGPU was asked for explicitly (under auto, fp16 goes to WASM below).
     if (options.backend === 'webgpu') assertDtypeRuns(backend, dtype, gpu);
-    const bytes = await files.bytes(file, {
-      signal: options.signal,
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
+    let bytes: Uint8Array;
+    try {
+      bytes = await files.bytes(file, {
+        signal: options.signal,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+    } catch (error) {
+      if (isLast || !isBertwebError(error, 'MODEL_NOT_FOUND')) throw error;
+      reasons.push(`${file} not found (its existence check said otherwise)`);
+      continue;
+    }
     reasons.push(`${backend}: using ${dtype} (${file})`);
     return { dtype, bytes };
   }

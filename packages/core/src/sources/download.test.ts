@@ -99,6 +99,32 @@ describe('downloadFile', () => {
     expect(server.count()).toBe(3);
   });
 
+  it('fails at once with NETWORK when a 429 asks to wait longer than any backoff (Retry-After past the cap)', async () => {
+    const { server, url } = await serve([{ kind: 'status', status: 429, headers: { 'retry-after': '3600' } }]);
+    const error = await rejection(downloadFile(url, { file: FILE, retries: 3, retryDelayMs: 5 }));
+    expect(error.code).toBe('NETWORK');
+    expect(error.details).toMatchObject({ status: 429, attempts: 1, retryAfterMs: 3_600_000 });
+    expect(error.message).toContain('retry after 3600 s');
+    expect(server.count()).toBe(1);
+  });
+
+  it('treats a Content-Length that announces more than the body as a truncation (retried, then NETWORK)', async () => {
+    const { server, url } = await serve([{ kind: 'length', lengthDelta: 100 }]);
+    const error = await rejection(downloadFile(url, { file: FILE, retries: 1, retryDelayMs: 1 }));
+    expect(error.code).toBe('NETWORK');
+    expect(server.count()).toBeGreaterThanOrEqual(2);
+    // Once: the resume from the end is refused (416), the third attempt starts over and succeeds.
+    server.setFaults([{ kind: 'length', lengthDelta: 7, times: 1 }]);
+    expect(sha256((await downloadFile(url, { file: FILE, retries: 2, retryDelayMs: 1 })).bytes)).toBe(sha256(BODY));
+  });
+
+  it('catches a Content-Length that announces less than the file by its sha256 (INTEGRITY)', async () => {
+    const { url } = await serve([{ kind: 'length', lengthDelta: -10 }], { sha256Etag: true });
+    const error = await rejection(downloadFile(url, { file: FILE, ...FAST }));
+    expect(error.code).toBe('INTEGRITY');
+    expect(error.details).toMatchObject({ expected: sha256(BODY), actual: sha256(BODY.subarray(0, BODY.length - 10)) });
+  });
+
   it('aborts a stalled body after stallTimeoutMs and retries', async () => {
     const { server, url } = await serve([{ kind: 'stall', afterBytes: 1000, times: 1 }], { acceptRanges: false });
     const started = Date.now();

@@ -89,7 +89,9 @@ function isTransientStatus(status: number): boolean {
  * the server supports it and the file has a validator (ETag / Last-Modified).
  *
  * Errors: `MODEL_NOT_FOUND` (401/403/404/410, never retried), `ABORTED`, `INTEGRITY` (sha256 mismatch),
- * `NETWORK` (anything else, after the retries; details `{url, file, status, attempts, reason}`).
+ * `NETWORK` (anything else, after the retries; details `{url, file, status, attempts, reason}`). A
+ * `Retry-After` is honoured up to 30 s; a server asking for longer fails at once with `NETWORK`
+ * (`details.retryAfterMs`) instead of being asked again after the cap.
  *
  * @example
  * ```ts
@@ -154,24 +156,39 @@ async function withRetries<T>(url: string, options: DownloadOptions, attempt: At
   const retries = Math.max(0, Math.floor(options.retries ?? env.retries));
   const baseDelay = Math.max(0, options.retryDelayMs ?? env.retryDelayMs);
   let last: TransientFailure | undefined;
-  for (let n = 1; n <= retries + 1; n++) {
+  let attempts = 0;
+  while (attempts <= retries) {
     throwIfAborted(options.signal);
+    attempts++;
     try {
       return await runAttempt(options, attempt);
     } catch (error) {
       if (!(error instanceof TransientFailure)) throw error;
       last = error;
-      if (n > retries) break;
-      const backoff = baseDelay * 2 ** (n - 1);
+      if (attempts > retries) break;
+      // A server that asks for a longer pause than we would ever wait is not coming back soon: fail now
+      // rather than wait the cap and ask again.
+      if ((error.retryAfterMs ?? 0) > MAX_RETRY_DELAY_MS) break;
+      const backoff = baseDelay * 2 ** (attempts - 1);
       await sleep(Math.min(Math.max(backoff, error.retryAfterMs ?? 0), MAX_RETRY_DELAY_MS), options.signal);
     }
   }
-  const attempts = retries + 1;
   const where = options.sourceId ? ` of ${options.sourceId}` : '';
+  const retryAfter =
+    last?.retryAfterMs !== undefined && last.retryAfterMs > MAX_RETRY_DELAY_MS
+      ? ` (the server asks to retry after ${Math.ceil(last.retryAfterMs / 1000)} s)`
+      : '';
   throw new BertwebError(
     'NETWORK',
-    `downloading "${options.file}"${where} from ${url} failed after ${attempts} attempt(s): ${last?.message}`,
-    { url, file: options.file, status: last?.status, attempts, reason: last?.message },
+    `downloading "${options.file}"${where} from ${url} failed after ${attempts} attempt(s): ${last?.message}${retryAfter}`,
+    {
+      url,
+      file: options.file,
+      status: last?.status,
+      attempts,
+      reason: last?.message,
+      ...(last?.retryAfterMs !== undefined ? { retryAfterMs: last.retryAfterMs } : {}),
+    },
   );
 }
 

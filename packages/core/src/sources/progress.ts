@@ -5,11 +5,15 @@ import type { ProgressCallback, ProgressEvent } from './types.js';
 /** Minimum time between two `progress` events of one file; a UI cannot show more, a worker pays per message. */
 const PROGRESS_INTERVAL_MS = 50;
 
-/** Combines several optional callbacks into one (or `undefined` when there is none). */
+/**
+ * Combines several optional callbacks into one (or `undefined` when there is none). The same callback
+ * given twice (a source-level and a per-read `onProgress`, as `loadModel` passes for the ONNX file) is
+ * called once per event.
+ */
 export function combineProgress(
   ...callbacks: ReadonlyArray<ProgressCallback | undefined>
 ): ProgressCallback | undefined {
-  const present = callbacks.filter((c): c is ProgressCallback => typeof c === 'function');
+  const present = [...new Set(callbacks.filter((c): c is ProgressCallback => typeof c === 'function'))];
   if (present.length === 0) return undefined;
   if (present.length === 1) return present[0];
   return (event) => {
@@ -69,6 +73,24 @@ export class ProgressReporter {
     } catch (error) {
       reportCallbackError(error);
     }
+  }
+}
+
+/**
+ * Calls a progress callback with one event, isolated like {@link ProgressReporter}'s: what it throws is
+ * reported asynchronously and never fails the caller.
+ *
+ * @example
+ * ```ts
+ * notifyProgress(options.onProgress, { status: 'ready', file: 'onnx/model.onnx', loaded: n, total: n });
+ * ```
+ */
+export function notifyProgress(callback: ProgressCallback | undefined, event: ProgressEvent): void {
+  if (typeof callback !== 'function') return;
+  try {
+    callback(event);
+  } catch (error) {
+    reportCallbackError(error);
   }
 }
 

@@ -67,7 +67,30 @@ export interface ModelFiles {
   text(name: string, options?: { readonly signal?: AbortSignal }): Promise<string>;
   /** Parsed JSON of a file; `MODEL_INVALID` when it does not parse. */
   json<T = unknown>(name: string, options?: { readonly signal?: AbortSignal }): Promise<T>;
+  /**
+   * Discards this source's copy of `name` when nothing vouches for it (a cached or downloaded file
+   * without a verified sha256), so that the next read fetches it again; a loader calls it for files that
+   * failed to parse or validate. Returns where the discarded copy came from, or `undefined` when
+   * nothing was discarded because reading again would give the same bytes (local folders, file maps,
+   * files verified by sha256 whose copy still matches it, files this source never held). With
+   * `only: 'downloaded'`, a copy read from the cache stays (a loader that failed for another reason
+   * drops what it downloaded and never validated, but not what an earlier load validated). Optional:
+   * sources without it are never re-read.
+   */
+  evict?(name: string, options?: { readonly only?: EvictedCopy }): Promise<EvictedCopy | undefined>;
 }
+
+/**
+ * Where a copy discarded by {@link ModelFiles.evict} came from: `cached` (read from the cache), or
+ * `downloaded` (fetched by this source, and stored in the cache if it has one).
+ *
+ * @example
+ * ```ts
+ * const copy: EvictedCopy | undefined = await files.evict?.('config.json');
+ * if (copy) console.log(`discarded the ${copy} copy; the next read downloads it again`);
+ * ```
+ */
+export type EvictedCopy = 'cached' | 'downloaded';
 
 /** One cached model file. */
 export interface CacheEntry {
@@ -81,8 +104,22 @@ export interface CacheEntry {
 /** A persistent store of verified downloads (Cache API in browsers, a folder in Node). */
 export interface ModelCache {
   get(url: string): Promise<Uint8Array | undefined>;
-  /** Stores a complete, verified file. */
-  put(url: string, bytes: Uint8Array, meta?: { readonly sha256?: string }): Promise<void>;
+  /**
+   * Stores a complete file (with the sha256 it was verified against, if any). Until the entry is being
+   * committed, `options.signal` cancels the write (`ABORTED`), leaving nothing behind: no entry, no
+   * temporary file. A commit that has begun completes, so an entry is always whole or absent.
+   */
+  put(
+    url: string,
+    bytes: Uint8Array,
+    meta?: { readonly sha256?: string },
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<void>;
+  /**
+   * The entry of one URL (size and verified sha256) without reading its bytes, or `undefined` when the
+   * URL is not cached. Optional: without it, cached files count as unverified and `exists` reads bytes.
+   */
+  entry?(url: string): Promise<CacheEntry | undefined>;
   list(): Promise<CacheEntry[]>;
   /**
    * Deletes one URL, or every URL starting with `prefix` when it ends in `/` (missing-file marks too).
@@ -92,10 +129,10 @@ export interface ModelCache {
   /**
    * Remembers that `url` answered "not found". Models ask for optional files (`tokenizer.json` before
    * `vocab.txt`, `crf.json`, ...); offline, the marks let a cached model load without the network.
-   * Optional: caches without it only work offline for files they hold.
+   * Optional: caches without it only work offline for files they hold. A no-op while `url` is cached.
    */
   markMissing?(url: string): Promise<void>;
-  /** Whether `url` is marked missing (storing the file clears the mark). */
+  /** Whether `url` is marked missing (storing the file clears the mark; a cached file is never marked). */
   isMarkedMissing?(url: string): Promise<boolean>;
   /** Bytes used and available, when the platform knows. */
   estimate(): Promise<{ readonly usage: number; readonly quota?: number; readonly persisted?: boolean }>;

@@ -66,6 +66,12 @@ describe('loadTokenizer', () => {
     ]);
   });
 
+  it('falls back to vocab.txt when tokenizer.json exists by exists() but is not found when read', async () => {
+    const files = folder({ 'vocab.txt': vocabTxt });
+    const lying = { ...files, exists: async (name: string) => name === 'tokenizer.json' || files.exists(name) };
+    expect((await loadTokenizer(lying)).encode('Hello').tokens).toEqual(['[CLS]', 'hello', '[SEP]']);
+  });
+
   it('lowercases or not as told, whatever the files say (DeepPavlov do_lower_case), accents following', async () => {
     const cased = folder({ 'vocab.txt': vocabTxt, 'tokenizer_config.json': JSON.stringify({ do_lower_case: false }) });
     expect((await loadTokenizer(cased, { lowercase: true })).encode('Hello').tokens).toEqual([

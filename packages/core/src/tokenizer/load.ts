@@ -3,7 +3,7 @@
  * tokenizer.json / vocab.txt, @huggingface/tokenizers for everything else.
  */
 
-import { BertwebError, throwIfAborted } from '../errors.js';
+import { BertwebError, isBertwebError, throwIfAborted } from '../errors.js';
 import { resolveSource } from '../sources/resolve.js';
 import type { ModelFiles, ModelSource, SourceOptions } from '../sources/types.js';
 import {
@@ -112,10 +112,16 @@ export async function loadTokenizer(
     (await files.exists(name, opt)) ? await files.json(name, opt) : undefined;
   throwIfAborted(signal);
   if (await files.exists('tokenizer.json', opt)) {
-    const json = await files.json('tokenizer.json', opt);
-    const config = await optional('tokenizer_config.json');
-    throwIfAborted(signal);
-    return tokenizerFromJson(json, config, options);
+    // A server whose HEAD says yes and GET says 404 has no tokenizer.json after all: try vocab.txt.
+    const json = await files.json('tokenizer.json', opt).catch((error: unknown) => {
+      if (isBertwebError(error, 'MODEL_NOT_FOUND')) return MISSING;
+      throw error;
+    });
+    if (json !== MISSING) {
+      const config = await optional('tokenizer_config.json');
+      throwIfAborted(signal);
+      return tokenizerFromJson(json, config, options);
+    }
   }
   if (await files.exists('vocab.txt', opt)) {
     const vocab = await files.text('vocab.txt', opt);
@@ -127,6 +133,8 @@ export async function loadTokenizer(
   }
   throw new BertwebError('MODEL_NOT_FOUND', `${files.id} has no tokenizer.json or vocab.txt`, { model: files.id });
 }
+
+const MISSING: unique symbol = Symbol('missing');
 
 function isModelFiles(value: ModelFiles | ModelSource): value is ModelFiles {
   return typeof value === 'object' && value !== null && typeof (value as Partial<ModelFiles>).exists === 'function';

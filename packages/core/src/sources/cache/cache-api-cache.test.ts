@@ -92,13 +92,39 @@ describe('CacheApiModelCache', () => {
     expect([...storage.caches.keys()]).toEqual([]);
     await cache.markMissing(A);
     await cache.markMissing(C);
-    expect([...storage.caches.keys()]).toEqual([`${CACHE_API_NAME}-missing`]);
+    expect(storage.caches.get(`${CACHE_API_NAME}-missing`)?.store.size).toBe(2);
+    expect(storage.caches.get(CACHE_API_NAME)?.store.size ?? 0).toBe(0);
     expect(await cache.isMarkedMissing(A)).toBe(true);
     expect(await cache.list()).toEqual([]);
     await cache.put(A, new Uint8Array([1]));
     expect(await cache.isMarkedMissing(A)).toBe(false);
     expect(await cache.delete('https://hub.test/o/n/')).toBe(0);
     expect(await cache.isMarkedMissing(C)).toBe(false);
+  });
+
+  it('entry() reads the metadata headers; an aborted put stores nothing; a cached URL is never marked missing', async () => {
+    const storage = new FakeCacheStorage();
+    const cache = new CacheApiModelCache(undefined, storage as unknown as CacheStorage);
+    await cache.put(B, new Uint8Array(100), { sha256: 'c'.repeat(64) });
+    expect(await cache.entry(B)).toMatchObject({ url: B, size: 100, sha256: 'c'.repeat(64) });
+    expect(await cache.entry(A)).toBeUndefined();
+    const error = await cache.put(A, new Uint8Array(1), undefined, { signal: AbortSignal.abort() }).catch((e) => e);
+    expect((error as BertwebError).code).toBe('ABORTED');
+    expect(await cache.get(A)).toBeUndefined();
+    await cache.markMissing(B);
+    expect(await cache.isMarkedMissing(B)).toBe(false);
+  });
+
+  it('maps a put that fails for another reason than quota to UNSUPPORTED (never INTERNAL)', async () => {
+    const storage = new FakeCacheStorage();
+    const cache = new CacheApiModelCache(undefined, storage as unknown as CacheStorage);
+    const raw = (await storage.open(CACHE_API_NAME)) as unknown as FakeCache;
+    raw.put = async () => {
+      throw new TypeError('Request scheme is unsupported');
+    };
+    const error = await cache.put(A, new Uint8Array(1)).catch((e: unknown) => e);
+    expect((error as BertwebError).code).toBe('UNSUPPORTED');
+    expect(await cache.get(A)).toBeUndefined();
   });
 
   it('turns QuotaExceededError into QUOTA and leaves nothing half-written', async () => {

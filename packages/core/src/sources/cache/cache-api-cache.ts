@@ -1,4 +1,4 @@
-import { BertwebError } from '../../errors.js';
+import { BertwebError, throwIfAborted } from '../../errors.js';
 import type { CacheEntry, ModelCache } from '../types.js';
 import { isQuotaError, matchesKey } from './keys.js';
 
@@ -64,6 +64,11 @@ export class CacheApiModelCache implements ModelCache {
   }
 
   async markMissing(url: string): Promise<void> {
+    const cached = await (await this.open()).match(url);
+    if (cached) {
+      cached.body?.cancel().catch(() => {});
+      return;
+    }
     const marks = await this.openMissing();
     await marks?.put(url, new Response('', { headers: { [STORED_AT_HEADER]: String(Date.now()) } }));
   }
@@ -86,8 +91,27 @@ export class CacheApiModelCache implements ModelCache {
     return bytes;
   }
 
-  async put(url: string, bytes: Uint8Array, meta?: { readonly sha256?: string }): Promise<void> {
+  /** Size, sha256 and storage time from the stored response's headers (its body is not read). */
+  async entry(url: string): Promise<CacheEntry | undefined> {
+    const response = await (await this.open()).match(url);
+    if (!response) return undefined;
+    response.body?.cancel().catch(() => {});
+    return entryOf(url, response.headers);
+  }
+
+  /**
+   * `Cache.put` stores a response whole or not at all, so the signal is checked before it starts;
+   * once it runs, the entry is committed.
+   */
+  async put(
+    url: string,
+    bytes: Uint8Array,
+    meta?: { readonly sha256?: string },
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<void> {
+    throwIfAborted(options?.signal);
     const cache = await this.open();
+    throwIfAborted(options?.signal);
     const headers: Record<string, string> = {
       'content-type': 'application/octet-stream',
       [SIZE_HEADER]: String(bytes.byteLength),
@@ -107,7 +131,12 @@ export class CacheApiModelCache implements ModelCache {
           { cause: error },
         );
       }
-      throw new BertwebError('INTERNAL', `caching ${url} failed: ${String(error)}`, { url }, { cause: error });
+      throw new BertwebError(
+        'UNSUPPORTED',
+        `the Cache API refused to store ${url}: ${String(error)}`,
+        { url },
+        { cause: error },
+      );
     }
   }
 
@@ -117,17 +146,10 @@ export class CacheApiModelCache implements ModelCache {
     for (const request of await cache.keys()) {
       const response = await cache.match(request);
       if (!response) continue;
-      const size = Number(response.headers.get(SIZE_HEADER));
-      if (!Number.isFinite(size)) continue;
-      const sha256 = response.headers.get(SHA256_HEADER);
-      entries.push({
-        url: request.url,
-        size,
-        storedAt: Number(response.headers.get(STORED_AT_HEADER)) || 0,
-        ...(sha256 ? { sha256 } : {}),
-      });
-      // Only headers were needed; let the body go.
+      // Only headers are needed; let the body go.
       response.body?.cancel().catch(() => {});
+      const entry = entryOf(request.url, response.headers);
+      if (entry) entries.push(entry);
     }
     return entries;
   }
@@ -161,4 +183,18 @@ export class CacheApiModelCache implements ModelCache {
     for (const entry of await this.list()) usage += entry.size;
     return persisted !== undefined ? { usage, persisted } : { usage };
   }
+}
+
+/** The entry a stored response's headers describe (`undefined` without a valid size header). */
+function entryOf(url: string, headers: Headers): CacheEntry | undefined {
+  const sizeHeader = headers.get(SIZE_HEADER);
+  const size = Number(sizeHeader);
+  if (sizeHeader === null || !Number.isFinite(size)) return undefined;
+  const sha256 = headers.get(SHA256_HEADER);
+  return {
+    url,
+    size,
+    storedAt: Number(headers.get(STORED_AT_HEADER)) || 0,
+    ...(sha256 ? { sha256 } : {}),
+  };
 }

@@ -83,7 +83,9 @@ describe('FolderModelCache', () => {
     const cache = new FolderModelCache(join(file, 'cache'));
     const error = await cache.put(A, new Uint8Array([1])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BertwebError);
-    expect((error as BertwebError).code).toBe('INTERNAL');
+    // Not INTERNAL: a cache that cannot be written is a documented condition (the load still works).
+    expect((error as BertwebError).code).toBe('UNSUPPORTED');
+    expect((error as BertwebError).details).toMatchObject({ url: A, reason: expect.any(String) });
     expect(await readdir(dir)).toEqual(['not-a-folder']);
   });
 
@@ -130,12 +132,95 @@ describe('defaultCache / selectCache', () => {
     expect(selectCache(memory)).toBe(memory);
   });
 
+  it('entry() reads the sidecar without the bytes, and only for a complete entry', async () => {
+    const cache = new FolderModelCache(dir);
+    expect(await cache.entry(A)).toBeUndefined();
+    await cache.put(A, new Uint8Array(10), { sha256: 'e'.repeat(64) });
+    expect(await cache.entry(A)).toMatchObject({ url: A, size: 10, sha256: 'e'.repeat(64) });
+    const bin = (await readdir(dir)).find((n) => n.endsWith('.bin')) as string;
+    await writeFile(join(dir, bin), new Uint8Array(3)); // the data file damaged: size disagrees
+    expect(await cache.entry(A)).toBeUndefined();
+  });
+
+  it('never marks a cached URL missing, and clears the mark of one URL without touching others', async () => {
+    const cache = new FolderModelCache(dir);
+    await cache.put(A, new Uint8Array([1]));
+    await cache.markMissing(A);
+    expect(await cache.isMarkedMissing(A)).toBe(false);
+    await cache.markMissing(B);
+    await cache.markMissing(C);
+    expect(await cache.delete(B)).toBe(0);
+    expect([await cache.isMarkedMissing(B), await cache.isMarkedMissing(C)]).toEqual([false, true]);
+  });
+
+  describe('an aborted write leaves nothing behind', () => {
+    // The cache reaches fs through process.getBuiltinModule: the CommonJS module object, patchable here.
+    const fsp = process.getBuiltinModule('node:fs/promises');
+
+    it('before it starts', async () => {
+      const cache = new FolderModelCache(dir);
+      const error = await cache.put(A, new Uint8Array([1]), undefined, { signal: AbortSignal.abort() }).catch((e) => e);
+      expect((error as BertwebError).code).toBe('ABORTED');
+      expect(await readdir(dir)).toEqual([]);
+    });
+
+    it.each(['writeFile', 'rename'] as const)('aborted during %s', async (step) => {
+      const cache = new FolderModelCache(dir);
+      const controller = new AbortController();
+      const original = fsp[step] as (...args: unknown[]) => Promise<void>;
+      (fsp as unknown as Record<string, unknown>)[step] = async (...args: unknown[]) => {
+        controller.abort();
+        return original.apply(fsp, args);
+      };
+      let outcome: unknown;
+      try {
+        outcome = await cache
+          .put(
+            A,
+            new Uint8Array(100_000).fill(3),
+            { sha256: 'd'.repeat(64) },
+            {
+              signal: controller.signal,
+            },
+          )
+          .catch((e: unknown) => e);
+      } finally {
+        (fsp as unknown as Record<string, unknown>)[step] = original;
+      }
+      const names = await readdir(dir);
+      expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      if (step === 'writeFile') {
+        // Before the commit: the write is cancelled, nothing is stored.
+        expect((outcome as BertwebError).code).toBe('ABORTED');
+        expect(names).toEqual([]);
+        expect(await cache.get(A)).toBeUndefined();
+      } else {
+        // During the commit: it completes, so the entry is whole (never half of one).
+        expect(outcome).toBeUndefined();
+        expect(await cache.get(A)).toEqual(new Uint8Array(100_000).fill(3));
+        expect(await cache.entry(A)).toMatchObject({ size: 100_000, sha256: 'd'.repeat(64) });
+      }
+    });
+  });
+
   it('requestPersistentStorage is true in Node (a folder is never evicted)', async () => {
     expect(await requestPersistentStorage()).toBe(true);
   });
 });
 
 describe('MemoryModelCache', () => {
+  it('has entry(), refuses an aborted put, and never marks a cached URL missing', async () => {
+    const cache = new MemoryModelCache();
+    await cache.put(A, new Uint8Array(4), { sha256: 'a'.repeat(64) });
+    expect(await cache.entry(A)).toMatchObject({ url: A, size: 4, sha256: 'a'.repeat(64) });
+    expect(await cache.entry(B)).toBeUndefined();
+    const error = await cache.put(B, new Uint8Array(1), undefined, { signal: AbortSignal.abort() }).catch((e) => e);
+    expect((error as BertwebError).code).toBe('ABORTED');
+    expect(await cache.get(B)).toBeUndefined();
+    await cache.markMissing(A);
+    expect(await cache.isMarkedMissing(A)).toBe(false);
+  });
+
   it('lists, deletes by prefix and sums sizes', async () => {
     const cache = new MemoryModelCache();
     await cache.put(A, new Uint8Array(5), { sha256: 'a'.repeat(64) });

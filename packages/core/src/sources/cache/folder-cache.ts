@@ -2,8 +2,9 @@ import type * as Crypto from 'node:crypto';
 import type * as FsPromises from 'node:fs/promises';
 import type * as Os from 'node:os';
 import type * as Path from 'node:path';
-import { BertwebError } from '../../errors.js';
+import { BertwebError, throwIfAborted } from '../../errors.js';
 import { nodeBuiltin, readEnv } from '../platform.js';
+import { abortError } from '../signals.js';
 import type { CacheEntry, ModelCache } from '../types.js';
 import { isQuotaError, matchesKey } from './keys.js';
 
@@ -54,7 +55,8 @@ export async function defaultCacheDir(): Promise<string> {
  * A {@link ModelCache} in a folder (Node). Each file is `<sha256(url)>.bin` with a `<sha256(url)>.json`
  * sidecar holding `{url, size, sha256, storedAt}`. Both are written to temporary names and renamed
  * into place, the sidecar last: a crash or a full disk never leaves an entry that `get` would return
- * half-written. A full disk surfaces as `QUOTA`.
+ * half-written. A full disk surfaces as `QUOTA`, any other failed write (a read-only or broken folder)
+ * as `UNSUPPORTED`.
  *
  * @example
  * ```ts
@@ -95,15 +97,19 @@ export class FolderModelCache implements ModelCache {
     };
   }
 
-  /** A `<sha256(url)>.missing` file holding the URL marks it as "not found" (see {@link ModelCache}). */
+  /**
+   * A `<sha256(url)>.missing` file holding the URL marks it as "not found" (see {@link ModelCache}); a
+   * cached URL is never marked.
+   */
   async markMissing(url: string): Promise<void> {
     const { fs } = await this.load();
-    const { dir, missing } = await this.paths(url);
+    const { dir, missing, meta } = await this.paths(url);
+    if ((await readSidecar(fs, meta))?.url === url) return;
     try {
       await fs.mkdir(dir, { recursive: true });
       await fs.writeFile(missing, url);
     } catch {
-      // A mark is an optimisation for offline use; failing to write one must not fail a load.
+      // A mark is an optimization for offline use; failing to write one must not fail a load.
     }
   }
 
@@ -115,6 +121,19 @@ export class FolderModelCache implements ModelCache {
     } catch {
       return false;
     }
+  }
+
+  /** The sidecar of `url`, when its data file is there with the size the sidecar records. */
+  async entry(url: string): Promise<CacheEntry | undefined> {
+    const { fs } = await this.load();
+    const { bin, meta } = await this.paths(url);
+    const sidecar = await readSidecar(fs, meta);
+    if (!sidecar || sidecar.url !== url) return undefined;
+    const size = await fs.stat(bin).then(
+      (stats) => stats.size,
+      () => -1,
+    );
+    return size === sidecar.size ? sidecar : undefined;
   }
 
   async get(url: string): Promise<Uint8Array | undefined> {
@@ -136,9 +155,22 @@ export class FolderModelCache implements ModelCache {
     return bytes;
   }
 
-  async put(url: string, bytes: Uint8Array, meta?: { readonly sha256?: string }): Promise<void> {
+  /**
+   * Writes `<key>.bin` and `<key>.json` under temporary names, then commits: removes the old sidecar,
+   * renames the data file, renames the new sidecar (a reader sees the old entry, none, or the new one).
+   * `options.signal` is honoured until the commit starts; any failure or abort before it removes both
+   * temporary files, and a failed commit removes the half-committed entry.
+   */
+  async put(
+    url: string,
+    bytes: Uint8Array,
+    meta?: { readonly sha256?: string },
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<void> {
+    const signal = options?.signal;
+    throwIfAborted(signal);
     const { fs, crypto } = await this.load();
-    const { dir, bin, meta: metaPath } = await this.paths(url);
+    const { dir, bin, meta: metaPath, missing } = await this.paths(url);
     const suffix = `.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`;
     const tmpBin = bin + suffix;
     const tmpMeta = metaPath + suffix;
@@ -148,17 +180,24 @@ export class FolderModelCache implements ModelCache {
       storedAt: Date.now(),
       ...(meta?.sha256 ? { sha256: meta.sha256 } : {}),
     };
+    let committing = false;
     try {
+      throwIfAborted(signal);
       await fs.mkdir(dir, { recursive: true });
-      await fs.writeFile(tmpBin, bytes);
+      await fs.writeFile(tmpBin, bytes, signal ? { signal } : undefined);
+      throwIfAborted(signal);
       await fs.writeFile(tmpMeta, JSON.stringify(sidecar));
-      // An older entry's sidecar must not vouch for the new bytes while they are being swapped in.
+      throwIfAborted(signal);
+      committing = true;
       await fs.rm(metaPath, { force: true });
       await fs.rename(tmpBin, bin);
       await fs.rename(tmpMeta, metaPath);
-      await fs.rm((await this.paths(url)).missing, { force: true });
+      await fs.rm(missing, { force: true });
     } catch (error) {
-      await Promise.all([fs.rm(tmpBin, { force: true }), fs.rm(tmpMeta, { force: true })]).catch(() => {});
+      const cleanup = [fs.rm(tmpBin, { force: true }), fs.rm(tmpMeta, { force: true })];
+      if (committing) cleanup.push(fs.rm(metaPath, { force: true }), fs.rm(bin, { force: true }));
+      await Promise.all(cleanup).catch(() => {});
+      if (!committing && signal?.aborted) throw abortError(signal);
       if (isQuotaError(error)) {
         throw new BertwebError(
           'QUOTA',
@@ -167,13 +206,12 @@ export class FolderModelCache implements ModelCache {
           { cause: error },
         );
       }
+      const reason = (error as { code?: unknown }).code;
       throw new BertwebError(
-        'INTERNAL',
-        `caching ${url} in ${dir} failed: ${String(error)}`,
-        { url, dir },
-        {
-          cause: error,
-        },
+        'UNSUPPORTED',
+        `the cache folder ${dir} cannot be written (${String(error)})`,
+        { url, dir, ...(typeof reason === 'string' ? { reason } : {}) },
+        { cause: error },
       );
     }
   }
@@ -222,6 +260,10 @@ export class FolderModelCache implements ModelCache {
 
   private async deleteMarks(urlOrPrefix: string): Promise<void> {
     const { fs, path } = await this.load();
+    if (!urlOrPrefix.endsWith('/')) {
+      await fs.rm((await this.paths(urlOrPrefix)).missing, { force: true }).catch(() => {});
+      return;
+    }
     const dir = await this.folder();
     let names: string[];
     try {

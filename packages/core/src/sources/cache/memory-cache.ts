@@ -1,3 +1,4 @@
+import { throwIfAborted } from '../../errors.js';
 import type { CacheEntry, ModelCache } from '../types.js';
 import { matchesKey } from './keys.js';
 
@@ -19,7 +20,13 @@ export class MemoryModelCache implements ModelCache {
     return this.entries.get(url)?.bytes;
   }
 
-  async put(url: string, bytes: Uint8Array, meta?: { readonly sha256?: string }): Promise<void> {
+  async put(
+    url: string,
+    bytes: Uint8Array,
+    meta?: { readonly sha256?: string },
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<void> {
+    throwIfAborted(options?.signal);
     const entry: CacheEntry = {
       url,
       size: bytes.byteLength,
@@ -28,6 +35,10 @@ export class MemoryModelCache implements ModelCache {
     };
     this.entries.set(url, { bytes, entry });
     this.missing.delete(url);
+  }
+
+  async entry(url: string): Promise<CacheEntry | undefined> {
+    return this.entries.get(url)?.entry;
   }
 
   async markMissing(url: string): Promise<void> {

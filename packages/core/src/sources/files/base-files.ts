@@ -1,5 +1,5 @@
 import { BertwebError } from '../../errors.js';
-import type { ModelFiles, ProgressCallback } from '../types.js';
+import type { EvictedCopy, ModelFiles, ProgressCallback } from '../types.js';
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -30,6 +30,14 @@ export abstract class BaseModelFiles implements ModelFiles {
         { cause: error },
       );
     }
+  }
+
+  /**
+   * Nothing to discard by default: local folders and file maps give the same bytes every time (remote
+   * sources override this).
+   */
+  async evict(_name: string, _options?: { readonly only?: EvictedCopy }): Promise<EvictedCopy | undefined> {
+    return undefined;
   }
 
   /** The `MODEL_NOT_FOUND` error for a missing file. */

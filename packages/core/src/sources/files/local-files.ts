@@ -60,7 +60,13 @@ export class LocalModelFiles extends BaseModelFiles {
         throwIfAborted(linked.signal);
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && MISSING_CODES.has(code)) throw this.notFound(file, { path, reason: code });
-        throw new BertwebError('INTERNAL', `reading ${path} failed: ${String(error)}`, { path }, { cause: error });
+        // EIO, EMFILE, ...: the file is there but cannot be had, which for the caller is "not available".
+        throw new BertwebError(
+          'MODEL_NOT_FOUND',
+          `model file "${file}" of ${this.id} could not be read: ${String(error)}`,
+          { file, source: this.id, path, ...(typeof code === 'string' ? { reason: code } : {}) },
+          { cause: error },
+        );
       }
       const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
       reporter.done(bytes.byteLength);

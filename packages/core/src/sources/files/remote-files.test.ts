@@ -142,12 +142,25 @@ describe('remote sources', () => {
     expect((await cache.list()).map((e) => e.size)).toEqual([WEIGHTS.length]);
   });
 
-  it('never caches a body whose sha256 does not match', async () => {
+  it('never caches a body whose sha256 does not match; fetches it once more before INTEGRITY', async () => {
     server.setFaults([{ kind: 'etag', etag: 'b'.repeat(64) }]);
     const files = resolveSource(`${server.url}folder/`, { cache, ...FAST });
     const error = await rejection(files.bytes('onnx/model.onnx'));
     expect(error.code).toBe('INTEGRITY');
+    expect(error.details).toMatchObject({ attempts: 2, expected: 'b'.repeat(64) });
+    expect(error.message).toContain('downloaded twice');
+    expect(server.count({ method: 'GET' })).toBe(2);
     expect(await cache.list()).toEqual([]);
+  });
+
+  it('recovers from one transfer corrupted on the way (sha256 announced): the second copy is cached', async () => {
+    await server.close();
+    server = await startModelServer({ files: FILES, sha256Etag: true });
+    server.setFaults([{ kind: 'flip', path: 'folder/onnx/model.onnx', offset: 1234, times: 1 }]);
+    const files = resolveSource(`${server.url}folder/`, { cache, ...FAST });
+    expect(sha256(await files.bytes('onnx/model.onnx'))).toBe(sha256(WEIGHTS));
+    expect(server.count({ method: 'GET' })).toBe(2);
+    expect(await cache.list()).toEqual([expect.objectContaining({ size: WEIGHTS.length, sha256: sha256(WEIGHTS) })]);
   });
 
   it('reports missing files as MODEL_NOT_FOUND with file and source, without retries', async () => {
@@ -217,5 +230,92 @@ describe('remote sources', () => {
       console.warn = warn;
     }
     expect(warnings).toHaveLength(1);
+  });
+
+  it('evict() discards an unverified copy (cached or downloaded) and the next read downloads it', async () => {
+    const files = resolveSource(`${server.url}folder/`, { cache, ...FAST });
+    expect(await files.evict?.('config.json')).toBeUndefined(); // never read, not cached
+    await files.json('config.json');
+    expect(await files.evict?.('config.json')).toBe('downloaded');
+    expect(await cache.list()).toEqual([]);
+    await files.json('config.json');
+    expect(server.count({ method: 'GET', path: 'folder/config.json' })).toBe(2);
+
+    const later = resolveSource(`${server.url}folder/`, { cache, ...FAST });
+    await later.json('config.json');
+    expect(server.count({ method: 'GET', path: 'folder/config.json' })).toBe(2); // from the cache
+    expect(await later.evict?.('./config.json')).toBe('cached');
+    expect(await cache.entry(`${server.url}folder/config.json`)).toBeUndefined();
+  });
+
+  it('evict() keeps what a sha256 vouches for, and discards a verified entry damaged since', async () => {
+    await server.close();
+    server = await startModelServer({ files: FILES, sha256Etag: true });
+    const url = `${server.url}folder/onnx/model.onnx`;
+    const files = resolveSource(`${server.url}folder/`, { cache, ...FAST });
+    await files.bytes('onnx/model.onnx');
+    expect(await files.evict?.('onnx/model.onnx')).toBeUndefined(); // a verified download
+    const later = resolveSource(`${server.url}folder/`, { cache, ...FAST });
+    await later.bytes('onnx/model.onnx');
+    expect(await later.evict?.('onnx/model.onnx')).toBeUndefined(); // a cached entry that still matches
+    const damaged = WEIGHTS.slice();
+    damaged[5] = (damaged[5] as number) ^ 1;
+    await cache.put(url, damaged, { sha256: sha256(WEIGHTS) });
+    expect(await later.evict?.('onnx/model.onnx')).toBe('cached');
+    expect(sha256(await later.bytes('onnx/model.onnx'))).toBe(sha256(WEIGHTS));
+  });
+
+  it('evict() reads past a cache that fails to delete: the next read skips the cache', async () => {
+    const stubborn = new MemoryModelCache();
+    const files = resolveSource(`${server.url}folder/`, { cache: stubborn, ...FAST });
+    await files.json('config.json');
+    stubborn.delete = async () => {
+      throw new Error('read-only');
+    };
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      expect(await files.evict?.('config.json')).toBe('downloaded');
+    } finally {
+      console.warn = warn;
+    }
+    await files.json('config.json');
+    expect(server.count({ method: 'GET', path: 'folder/config.json' })).toBe(2);
+  });
+
+  it('drops a stale missing-file mark when the file turns out to exist (a HEAD that lied, a file added since)', async () => {
+    const url = `${server.url}folder/config.json`;
+    server.setFaults([{ kind: 'status', method: 'HEAD', path: 'folder/config.json', status: 404, times: 1 }]);
+    const files = resolveSource(`${server.url}folder/`, { cache, ...FAST });
+    expect(await files.exists('config.json')).toBe(false);
+    expect(await cache.isMarkedMissing(url)).toBe(true);
+    expect(await files.exists('config.json')).toBe(true);
+    expect(await cache.isMarkedMissing(url)).toBe(false);
+  });
+
+  it('answers exists() for a cached file from its entry, without reading its bytes or the network', async () => {
+    const files = resolveSource(`${server.url}folder/`, { cache, ...FAST });
+    await files.bytes('onnx/model.onnx');
+    server.clearRequests();
+    let reads = 0;
+    const get = cache.get.bind(cache);
+    cache.get = async (url: string) => {
+      reads++;
+      return get(url);
+    };
+    expect(await files.exists('onnx/model.onnx')).toBe(true);
+    expect([reads, server.count()]).toEqual([0, 0]);
+  });
+
+  it('caches nothing when aborted before the response headers arrived', async () => {
+    server.setFaults([{ kind: 'hang', path: 'folder/onnx/model.onnx' }]);
+    const controller = new AbortController();
+    const files = resolveSource(`${server.url}folder/`, { cache, ...FAST, signal: controller.signal });
+    const promise = files.bytes('onnx/model.onnx');
+    while (server.count() < 1) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    expect((await rejection(promise)).code).toBe('ABORTED');
+    await server.idle(2_000);
+    expect(await readdir(cacheDir).catch(() => [])).toEqual([]);
   });
 });

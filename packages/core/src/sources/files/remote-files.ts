@@ -1,20 +1,34 @@
-import { BertwebError, throwIfAborted } from '../../errors.js';
+import { BertwebError, isBertwebError, throwIfAborted } from '../../errors.js';
 import { selectCache } from '../cache/default-cache.js';
-import { downloadFile, probeFile } from '../download.js';
+import { type DownloadResult, downloadFile, probeFile } from '../download.js';
+import { canDigest, sha256Hex } from '../integrity.js';
 import { normalizeFileName } from '../names.js';
 import { combineProgress, ProgressReporter } from '../progress.js';
 import { anySignal, raceAbort } from '../signals.js';
-import type { ModelCache, ProgressCallback, SourceOptions } from '../types.js';
+import type { CacheEntry, EvictedCopy, ModelCache, ProgressCallback, SourceOptions } from '../types.js';
 import { BaseModelFiles } from './base-files.js';
+
+/** How this source obtained the copy of a file it handed out last. */
+interface Copy {
+  readonly from: EvictedCopy;
+  /** The sha256 a download was verified against (downloads only; a cached copy's is in its entry). */
+  readonly sha256?: string;
+}
 
 /**
  * Files of a model served over HTTP(S) (a folder URL or a hub repo): cache first, then a verified
  * download that fills the cache. Cache failures never fail a load: a file that could not be stored
- * is still returned (and reported once on the console).
+ * is still returned (and reported once on the console). A download whose bytes do not match the sha256
+ * the server announced is fetched once more before it fails with `INTEGRITY`.
+ * {@link RemoteModelFiles.evict} discards an unverified copy that failed to parse, so a poisoned cache
+ * entry repairs itself.
  */
 export class RemoteModelFiles extends BaseModelFiles {
   private readonly cache: ModelCache | undefined;
   private warnedCache = false;
+  private readonly copies = new Map<string, Copy>();
+  /** Files whose next read must skip the cache (evicted; in case the cache failed to delete them). */
+  private readonly bypass = new Set<string>();
 
   /**
    * @param id The source's identity (messages).
@@ -40,7 +54,7 @@ export class RemoteModelFiles extends BaseModelFiles {
     const linked = anySignal([this.options.signal, options?.signal]);
     try {
       throwIfAborted(linked.signal);
-      if (await this.cachedBytes(url, linked.signal)) return true;
+      if (!this.bypass.has(file) && (await this.isCached(url, linked.signal))) return true;
       let found: boolean;
       try {
         found = await probeFile(url, { ...this.transfer(linked.signal), file, sourceId: this.id });
@@ -50,6 +64,9 @@ export class RemoteModelFiles extends BaseModelFiles {
         throw error;
       }
       if (!found) await this.cache?.markMissing?.(url).catch(() => undefined);
+      // A mark left by an earlier "not found" (a file added since, a server that lied) would make an
+      // offline load skip a file that exists: drop it.
+      else if (await this.markedMissing(url)) await this.cache?.delete(url).catch(() => 0);
       return found;
     } finally {
       linked.dispose();
@@ -66,24 +83,88 @@ export class RemoteModelFiles extends BaseModelFiles {
     const linked = anySignal([this.options.signal, options?.signal]);
     try {
       throwIfAborted(linked.signal);
-      const cached = await this.cachedBytes(url, linked.signal);
+      const cached = this.bypass.has(file) ? undefined : await this.cachedBytes(url, linked.signal);
       if (cached) {
         const reporter = new ProgressReporter(file, onProgress, true);
         reporter.initiate();
         reporter.done(cached.byteLength);
+        this.copies.set(file, { from: 'cached' });
         return cached;
       }
-      const { bytes, sha256 } = await downloadFile(url, {
-        ...this.transfer(linked.signal),
-        file,
-        sourceId: this.id,
-        onProgress,
-      });
+      const { bytes, sha256 } = await this.download(url, file, linked.signal, onProgress);
       throwIfAborted(linked.signal);
-      await this.store(url, bytes, sha256);
+      await this.store(url, bytes, sha256, linked.signal);
+      this.bypass.delete(file);
+      this.copies.set(file, sha256 === undefined ? { from: 'downloaded' } : { from: 'downloaded', sha256 });
+      throwIfAborted(linked.signal);
       return bytes;
     } finally {
       linked.dispose();
+    }
+  }
+
+  /**
+   * Discards the copy of `name` unless a sha256 vouches for it (a verified download, or a cache entry
+   * whose bytes still match the sha256 it was stored with: an entry damaged on disk since is
+   * discarded): its cache entry is deleted and the next read downloads it. `only` limits it to a copy
+   * of that origin. Returns where the discarded copy came from, `undefined` when nothing was discarded.
+   */
+  override async evict(name: string, options?: { readonly only?: EvictedCopy }): Promise<EvictedCopy | undefined> {
+    const file = normalizeFileName(name);
+    const url = this.fileUrl(file);
+    const copy = this.copies.get(file);
+    if (copy?.sha256 !== undefined) return undefined;
+    if (options?.only !== undefined && (copy?.from ?? 'cached') !== options.only) return undefined;
+    const entry = await this.cacheEntry(url);
+    if (copy === undefined && entry === undefined) return undefined;
+    if (copy?.from !== 'downloaded' && entry?.sha256 !== undefined && (await this.stillMatches(url, entry.sha256))) {
+      return undefined;
+    }
+    this.copies.delete(file);
+    this.bypass.add(file);
+    if (this.cache) {
+      try {
+        await this.cache.delete(url);
+      } catch (error) {
+        this.warnCache(`discarding ${url} from the model cache failed`, error);
+      }
+    }
+    return copy?.from ?? 'cached';
+  }
+
+  /** Whether the cached bytes of `url` still have `sha256` (assumed where WebCrypto is missing). */
+  private async stillMatches(url: string, sha256: string): Promise<boolean> {
+    if (!canDigest()) return true;
+    const bytes = await this.cachedBytes(url, undefined);
+    return bytes !== undefined && (await sha256Hex(bytes)) === sha256;
+  }
+
+  /**
+   * A verified download. A body that does not match its announced sha256 is fetched once more from
+   * scratch (a transfer corrupted on the way); a second mismatch is final (`INTEGRITY`, `attempts: 2`).
+   */
+  private async download(
+    url: string,
+    file: string,
+    signal: AbortSignal | undefined,
+    onProgress: ProgressCallback | undefined,
+  ): Promise<DownloadResult> {
+    const options = { ...this.transfer(signal), file, sourceId: this.id, onProgress };
+    try {
+      return await downloadFile(url, options);
+    } catch (error) {
+      if (!isBertwebError(error, 'INTEGRITY')) throw error;
+    }
+    try {
+      return await downloadFile(url, options);
+    } catch (error) {
+      if (!isBertwebError(error, 'INTEGRITY')) throw error;
+      throw new BertwebError(
+        'INTEGRITY',
+        `${error.message}; downloaded twice, and neither copy matched`,
+        { ...error.details, attempts: 2 },
+        { cause: error },
+      );
     }
   }
 
@@ -100,6 +181,28 @@ export class RemoteModelFiles extends BaseModelFiles {
     }
   }
 
+  /** The cache's entry of `url` (`undefined` when not cached, unknown, or the cache failed). */
+  private async cacheEntry(url: string): Promise<CacheEntry | undefined> {
+    try {
+      return (await this.cache?.entry?.(url)) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether the cache holds `url`: its entry when the cache can tell, else a read of the bytes. */
+  private async isCached(url: string, signal: AbortSignal | undefined): Promise<boolean> {
+    if (!this.cache) return false;
+    if (typeof this.cache.entry !== 'function') return (await this.cachedBytes(url, signal)) !== undefined;
+    try {
+      return (await raceAbort(this.cache.entry(url), signal)) !== undefined;
+    } catch (error) {
+      throwIfAborted(signal);
+      this.warnCache(`reading ${url} from the model cache failed`, error);
+      return false;
+    }
+  }
+
   /** A cache hit, or `undefined` (a broken cache counts as a miss). */
   private async cachedBytes(url: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
     if (!this.cache) return undefined;
@@ -112,11 +215,18 @@ export class RemoteModelFiles extends BaseModelFiles {
     }
   }
 
-  private async store(url: string, bytes: Uint8Array, sha256: string | undefined): Promise<void> {
+  /** Stores a download; an abort during the write is `ABORTED`, any other failure only a warning. */
+  private async store(
+    url: string,
+    bytes: Uint8Array,
+    sha256: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     if (!this.cache) return;
     try {
-      await this.cache.put(url, bytes, sha256 === undefined ? undefined : { sha256 });
+      await this.cache.put(url, bytes, sha256 === undefined ? undefined : { sha256 }, signal ? { signal } : undefined);
     } catch (error) {
+      throwIfAborted(signal);
       this.warnCache(`caching ${url} failed; the model works but will be downloaded again next time`, error);
     }
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,5 +70,90 @@ describe('startModelServer', () => {
     );
     await server.close();
     expect(await next).toBe('errored');
+  });
+
+  it('injects hangs, lying Content-Lengths and flipped bytes, and records what it sent', async () => {
+    const file = new Uint8Array(64).map((_, i) => i);
+    const server = await startModelServer({
+      files: { 'f.bin': file },
+      faults: [
+        { kind: 'hang', times: 1 },
+        { kind: 'length', lengthDelta: -10, times: 1 },
+        { kind: 'length', lengthDelta: 5, times: 1 },
+        { kind: 'flip', offset: 3, count: 2, times: 1 },
+      ],
+    });
+    try {
+      const controller = new AbortController();
+      const hung = fetch(`${server.url}f.bin`, { signal: controller.signal }).catch((e: Error) => e.name);
+      while (server.count() < 1) await new Promise((r) => setTimeout(r, 5));
+      expect(server.inFlight()).toBe(1);
+      controller.abort();
+      expect(await hung).toBe('AbortError');
+      await server.idle(2_000);
+      expect(server.requests[0]).toMatchObject({ status: 0, bytesSent: 0, completed: false, closed: true });
+
+      // Fewer announced than sent: the client reads a shorter body that looks complete.
+      const short = await fetch(`${server.url}f.bin`);
+      expect(short.headers.get('content-length')).toBe('54');
+      expect(new Uint8Array(await short.arrayBuffer())).toEqual(file.subarray(0, 54));
+      // More announced than sent: the body ends early.
+      const long = await fetch(`${server.url}f.bin`);
+      expect(long.headers.get('content-length')).toBe('69');
+      expect(
+        await long.arrayBuffer().then(
+          () => 'complete',
+          () => 'cut',
+        ),
+      ).toBe('cut');
+      const flipped = new Uint8Array(await (await fetch(`${server.url}f.bin`)).arrayBuffer());
+      expect([...flipped.subarray(2, 6)]).toEqual([2, 3 ^ 0xff, 4 ^ 0xff, 5]);
+      const clean = new Uint8Array(await (await fetch(`${server.url}f.bin`)).arrayBuffer());
+      expect(clean).toEqual(file);
+      await server.idle(2_000);
+      expect(server.requests.map((r) => [r.bytesSent, r.completed])).toEqual([
+        [0, false],
+        [64, false],
+        [64, false],
+        [64, true],
+        [64, true],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('announces the true sha256 of a flipped file when it announces sha256s, and lets HEAD and GET disagree', async () => {
+    const file = new TextEncoder().encode('{"a": 1}');
+    const server = await startModelServer({
+      files: { 'c.json': file },
+      sha256Etag: true,
+      faults: [
+        { kind: 'flip', path: 'c.json', offset: 0, times: 1 },
+        { kind: 'status', method: 'HEAD', path: 'missing.json', status: 200 },
+        { kind: 'status', method: 'HEAD', path: 'c.json', status: 404 },
+      ],
+    });
+    try {
+      const sha = createHash('sha256').update(file).digest('hex');
+      const flipped = await fetch(`${server.url}c.json`);
+      expect(flipped.headers.get('x-linked-etag')).toBe(`"${sha}"`);
+      expect((await flipped.arrayBuffer()).byteLength).toBe(file.length);
+      expect((await fetch(`${server.url}missing.json`, { method: 'HEAD' })).status).toBe(200);
+      expect((await fetch(`${server.url}missing.json`)).status).toBe(404);
+      expect((await fetch(`${server.url}c.json`, { method: 'HEAD' })).status).toBe(404);
+      expect(await (await fetch(`${server.url}c.json`)).text()).toBe('{"a": 1}');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('idle() rejects, naming the open requests, when a response stays in flight', async () => {
+    const server = await startModelServer({ files: { 'f.bin': new Uint8Array(10) }, faults: [{ kind: 'hang' }] });
+    const pending = fetch(`${server.url}f.bin`).catch(() => undefined);
+    while (server.count() < 1) await new Promise((r) => setTimeout(r, 5));
+    await expect(server.idle(50)).rejects.toThrow('GET f.bin');
+    await server.close();
+    await pending;
   });
 });

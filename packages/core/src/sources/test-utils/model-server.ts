@@ -1,8 +1,12 @@
 /**
- * A local HTTP server for model files that can misbehave on purpose: 4xx/5xx, stalls, truncated
- * bodies, connection resets, wrong sha256 ETags, latency and throttling. It speaks enough HTTP for the
- * download code (HEAD, Range/If-Range, ETag, CORS) and records every request, so tests can count them.
- * Node only (it imports `node:http`); never import it from browser code.
+ * A local HTTP server for model files that misbehaves on purpose (a fault-injecting model server):
+ * 4xx/5xx and 429 with `Retry-After`, connections dropped before any response, stalls before the
+ * headers and mid-body, truncated bodies, a `Content-Length` that announces fewer or more bytes than
+ * are sent, flipped bytes (with the true sha256 announced or none), `HEAD` and `GET` that disagree,
+ * wrong sha256 ETags, latency and throttling. It speaks enough HTTP for the download code (HEAD,
+ * Range/If-Range, ETag, CORS), records every request (with the bytes sent and whether the body was
+ * sent whole), and tells when no response is in flight, so tests can count requests and check that a
+ * client really stopped. Node only (it imports `node:http`); never import it from browser code.
  *
  * @example
  * ```ts
@@ -23,7 +27,20 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
 
-/** A deliberate misbehaviour for matching requests. */
+/**
+ * A deliberate misbehaviour for matching requests. "HEAD lies" are `status` faults limited by
+ * `method`: `{ method: 'HEAD', status: 200 }` on a missing file (HEAD says yes, GET 404s),
+ * `{ method: 'HEAD', status: 404 }` on a present one (HEAD says no, GET serves it), or
+ * `{ method: 'GET', status: 404 }` (HEAD says yes, GET 404s).
+ *
+ * @example
+ * ```ts
+ * const faults: ServerFault[] = [
+ *   { path: 'm/vocab.txt', kind: 'flip', offset: 0, times: 1 },
+ *   { path: /\.onnx$/, kind: 'status', status: 429, headers: { 'retry-after': '0' }, times: 2 },
+ * ];
+ * ```
+ */
 export interface ServerFault {
   /** Request path without the leading `/` (`m/onnx/model.onnx`), or a RegExp tested on it; default: all. */
   readonly path?: string | RegExp;
@@ -32,16 +49,29 @@ export interface ServerFault {
   /** Apply to the first `times` matching requests only (default: every one). */
   readonly times?: number;
   /**
-   * - `status`: answer `status` (default 500) with an empty body;
+   * - `status`: answer `status` (default 500) with an empty body (and `headers`, e.g. `Retry-After`);
+   * - `reset`: close the connection without any response (a dropped connection);
+   * - `hang`: accept the request and never answer (a stall before the headers);
    * - `stall`: send headers and `afterBytes` bytes, then nothing until the client gives up;
    * - `truncate`: announce the full Content-Length, send `afterBytes` bytes, then close the connection;
-   * - `reset`: close the connection without any response;
+   * - `length`: announce `Content-Length` = size + `lengthDelta`, send the whole body, close the
+   *   connection (fewer announced: the client sees a shorter, "complete" body; more: a truncated one);
+   * - `flip`: serve the file with `count` bytes from `offset` XORed with `mask`, announcing the sha256 of
+   *   the true file only where the server announces sha256s at all (`sha256Etag`);
    * - `etag`: serve normally but announce `etag` as the sha256 (`ETag` and `X-Linked-Etag`).
    */
-  readonly kind: 'status' | 'stall' | 'truncate' | 'reset' | 'etag';
+  readonly kind: 'status' | 'reset' | 'hang' | 'stall' | 'truncate' | 'length' | 'flip' | 'etag';
   readonly status?: number;
   /** For `stall` and `truncate`: bytes sent before misbehaving (default: half the body). */
   readonly afterBytes?: number;
+  /** For `length`: announced minus actual size (non-zero; default -1). */
+  readonly lengthDelta?: number;
+  /** For `flip`: the first byte flipped, in file offsets (default: the middle of the file). */
+  readonly offset?: number;
+  /** For `flip`: how many consecutive bytes (default 1). */
+  readonly count?: number;
+  /** For `flip`: the XOR mask (default 0xff). */
+  readonly mask?: number;
   /** For `etag`: the value announced (quoted unless it already has quotes, e.g. `W/"..."`). */
   readonly etag?: string;
   /** For `status`: extra response headers (e.g. `Retry-After`). */
@@ -80,6 +110,12 @@ export interface RequestRecord {
   /** Status sent (0 when the connection was reset before any response). */
   status: number;
   readonly time: number;
+  /** Body bytes written so far. */
+  bytesSent: number;
+  /** True once the response ended normally with its whole body (false while in flight, or cut off). */
+  completed: boolean;
+  /** True once the connection of this response closed (client gone, or response done). */
+  closed: boolean;
 }
 
 /** A running {@link startModelServer} instance. */
@@ -97,6 +133,13 @@ export interface ModelServer {
   setFile(path: string, content: string | Uint8Array): void;
   /** Forgets the recorded requests. */
   clearRequests(): void;
+  /** Responses in flight (started and not closed yet). */
+  inFlight(): number;
+  /**
+   * Resolves once no response is in flight (every client finished or went away); rejects after
+   * `timeoutMs` (default 5000) naming the requests still open.
+   */
+  idle(timeoutMs?: number): Promise<void>;
   /** Stops the server and drops open connections (stalled ones included). */
   close(): Promise<void>;
 }
@@ -159,15 +202,34 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     return undefined;
   }
 
+  const open = new Set<RequestRecord>();
+  const idleWaiters = new Set<() => void>();
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const path = decodePath(req.url ?? '/');
     const range = req.headers.range;
-    const record: RequestRecord = { method, path, status: 0, time: Date.now(), ...(range ? { range } : {}) };
+    const record: RequestRecord = {
+      method,
+      path,
+      status: 0,
+      time: Date.now(),
+      bytesSent: 0,
+      completed: false,
+      closed: false,
+      ...(range ? { range } : {}),
+    };
     requests.push(record);
+    open.add(record);
     res.on('close', () => {
       record.status = res.headersSent ? res.statusCode : 0;
+      record.completed = res.writableFinished && !cutOff;
+      record.closed = true;
+      open.delete(record);
+      if (open.size === 0) for (const wake of [...idleWaiters]) wake();
     });
+    /** Set when this response is broken off on purpose (truncate, length): never "completed". */
+    let cutOff = false;
 
     if (options.cors !== false) {
       res.setHeader('access-control-allow-origin', '*');
@@ -189,17 +251,19 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       req.socket.destroy();
       return;
     }
+    if (fault?.kind === 'hang') return; // never answer; close() or the client ends it
     if (fault?.kind === 'status') {
       res.writeHead(fault.status ?? 500, { 'content-length': '0', ...fault.headers }).end();
       return;
     }
 
-    const body = await lookup(path);
-    if (!body) {
+    const file = await lookup(path);
+    if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain', 'content-length': '9' }).end('not found');
       return;
     }
-    const sha = createHash('sha256').update(body).digest('hex');
+    const sha = createHash('sha256').update(file).digest('hex');
+    const body = fault?.kind === 'flip' ? flipped(file, fault) : file;
     const etag =
       fault?.kind === 'etag' ? quoteEtag(fault.etag ?? '') : options.sha256Etag ? `"${sha}"` : `"${sha.slice(0, 40)}"`;
     const headers: Record<string, string> = {
@@ -230,19 +294,30 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       }
     }
     const payload = body.subarray(start, end);
-    headers['content-length'] = String(payload.length);
+    const lengthDelta = fault?.kind === 'length' ? fault.lengthDelta || -1 : 0;
+    headers['content-length'] = String(Math.max(0, payload.length + lengthDelta));
+    if (lengthDelta !== 0) headers.connection = 'close';
     res.writeHead(status, headers);
     if (method === 'HEAD') {
       res.end();
+      return;
+    }
+    if (lengthDelta !== 0) {
+      // Bypass Node's body accounting: the socket gets the whole body whatever the header said.
+      cutOff = true;
+      res.flushHeaders();
+      await sendRaw(res, payload, record);
+      res.socket?.end();
       return;
     }
     const limit =
       fault?.kind === 'stall' || fault?.kind === 'truncate'
         ? Math.min(payload.length, fault.afterBytes ?? Math.floor(payload.length / 2))
         : payload.length;
-    const sent = await sendBody(res, payload.subarray(0, limit), options.throttleBytesPerSec);
+    const sent = await sendBody(res, payload.subarray(0, limit), options.throttleBytesPerSec, record);
     if (!sent) return;
     if (fault?.kind === 'truncate') {
+      cutOff = true;
       res.socket?.destroy();
       return;
     }
@@ -284,6 +359,25 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     clearRequests() {
       requests.length = 0;
     },
+    inFlight() {
+      return open.size;
+    },
+    idle(timeoutMs = 5_000) {
+      if (open.size === 0) return Promise.resolve();
+      return new Promise<void>((resolveIdle, reject) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          idleWaiters.delete(wake);
+          resolveIdle();
+        };
+        const timer = setTimeout(() => {
+          idleWaiters.delete(wake);
+          const names = [...open].map((r) => `${r.method} ${r.path}`).join(', ');
+          reject(new Error(`model server still busy after ${timeoutMs} ms: ${names}`));
+        }, timeoutMs);
+        idleWaiters.add(wake);
+      });
+    },
     close() {
       server.closeAllConnections();
       return new Promise<void>((resolveClose) => server.close(() => resolveClose()));
@@ -292,9 +386,15 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
 }
 
 /** Writes `bytes`, throttled if asked; false when the client went away first. */
-async function sendBody(res: ServerResponse, bytes: Uint8Array, bytesPerSec: number | undefined): Promise<boolean> {
+async function sendBody(
+  res: ServerResponse,
+  bytes: Uint8Array,
+  bytesPerSec: number | undefined,
+  record: RequestRecord,
+): Promise<boolean> {
   if (!bytesPerSec || bytesPerSec <= 0) {
     if (bytes.length > 0) await write(res, bytes);
+    if (!res.destroyed) record.bytesSent += bytes.length;
     return !res.destroyed;
   }
   // Small slices at a steady pace: ~20 writes per second.
@@ -303,9 +403,33 @@ async function sendBody(res: ServerResponse, bytes: Uint8Array, bytesPerSec: num
     if (res.destroyed) return false;
     const chunk = bytes.subarray(offset, offset + slice);
     await write(res, chunk);
+    if (!res.destroyed) record.bytesSent += chunk.length;
     await delay((chunk.length / bytesPerSec) * 1000);
   }
   return !res.destroyed;
+}
+
+/** Writes `bytes` straight to the socket (after the headers were flushed), bypassing Content-Length. */
+function sendRaw(res: ServerResponse, bytes: Uint8Array, record: RequestRecord): Promise<void> {
+  return new Promise<void>((resolveWrite) => {
+    const socket = res.socket;
+    if (!socket || socket.destroyed) return resolveWrite();
+    socket.write(bytes, () => {
+      record.bytesSent += bytes.length;
+      resolveWrite();
+    });
+  });
+}
+
+/** `file` with the bytes a `flip` fault names XORed (a copy; the file itself is untouched). */
+function flipped(file: Uint8Array, fault: ServerFault): Uint8Array {
+  const copy = file.slice();
+  if (copy.length === 0) return copy;
+  const first = Math.min(Math.max(0, fault.offset ?? Math.floor(copy.length / 2)), copy.length - 1);
+  const last = Math.min(copy.length, first + Math.max(1, fault.count ?? 1));
+  const mask = (fault.mask ?? 0xff) & 0xff || 0xff;
+  for (let i = first; i < last; i++) copy[i] = (copy[i] as number) ^ mask;
+  return copy;
 }
 
 function write(res: ServerResponse, chunk: Uint8Array): Promise<void> {
