@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { downloadFile, probeFile } from './download.js';
+import { downloadBlob, downloadFile, probeFile } from './download.js';
 import { type ModelServer, rejection, type ServerFault, startModelServer } from './test-utils/index.js';
 import type { ProgressEvent } from './types.js';
 
@@ -314,5 +316,37 @@ describe('probeFile', () => {
       ['HEAD', undefined],
       ['GET', 'bytes=0-0'],
     ]);
+  });
+});
+
+describe('downloadBlob (out of the heap: a temp file in Node)', () => {
+  const blobBytes = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
+
+  it('gives a file-backed Blob with the verified bytes, resumes a cut body, and dispose() frees the file', async () => {
+    const { server, url } = await serve([{ kind: 'truncate', afterBytes: 100_000, times: 1 }], { sha256Etag: true });
+    const events: ProgressEvent[] = [];
+    const result = await downloadBlob(url, { file: FILE, onProgress: (e) => events.push(e), ...FAST });
+    expect(result.sha256).toBe(sha256(BODY));
+    expect(sha256(await blobBytes(result.blob))).toBe(sha256(BODY));
+    // The second request resumed where the first was cut.
+    expect(server.requests.filter((r) => r.method === 'GET').map((r) => r.range)).toEqual([undefined, 'bytes=100000-']);
+    expect(events.at(-1)).toMatchObject({ status: 'done', loaded: BODY.length });
+    const dirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('bertweb-download-'));
+    const before = dirs().length;
+    await result.dispose();
+    expect(dirs().length).toBe(before - 1);
+  });
+
+  it('restarts from zero without ranges and rejects bytes that do not match the sha256, leaving no temp file', async () => {
+    const dirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('bertweb-download-')).length;
+    const before = dirs();
+    const { url } = await serve([{ kind: 'truncate', afterBytes: 10, times: 1 }], { acceptRanges: false });
+    const restarted = await downloadBlob(url, { file: FILE, ...FAST });
+    expect(sha256(await blobBytes(restarted.blob))).toBe(sha256(BODY));
+    await restarted.dispose();
+    await server?.close();
+    const bad = await serve([{ kind: 'flip' }], { sha256Etag: true });
+    await expect(downloadBlob(bad.url, { file: FILE, ...FAST })).rejects.toMatchObject({ code: 'INTEGRITY' });
+    expect(dirs()).toBe(before);
   });
 });

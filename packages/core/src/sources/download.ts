@@ -7,6 +7,7 @@
 
 import { env } from '../env.js';
 import { BertwebError, throwIfAborted } from '../errors.js';
+import { type BodySink, type DownloadedBlob, MemorySink, outOfHeapSink } from './body-sink.js';
 import { announcedSha256, canDigest, sha256Hex } from './integrity.js';
 import { ProgressReporter } from './progress.js';
 import { abortError, anySignal, raceAbort, sleep } from './signals.js';
@@ -102,12 +103,46 @@ function isTransientStatus(status: number): boolean {
  * ```
  */
 export async function downloadFile(url: string, options: DownloadOptions): Promise<DownloadResult> {
+  const { body, sha256 } = await download(url, options, async (expected) => new MemorySink(expected));
+  return sha256 === undefined ? { bytes: body } : { bytes: body, sha256 };
+}
+
+/**
+ * A complete, verified download kept out of the JavaScript heap: a checkpoint that a converter reads in
+ * ranges. `dispose()` frees its storage (a Node temp file). Same retries, resume, stall detection and
+ * sha256 check as {@link downloadFile}; nothing is cached.
+ *
+ * @example
+ * ```ts
+ * const { blob, sha256, dispose } = await downloadBlob(url, { file: 'pytorch_model.bin', onProgress });
+ * try { await convert(blob); } finally { await dispose(); }
+ * ```
+ */
+export async function downloadBlob(
+  url: string,
+  options: DownloadOptions,
+): Promise<DownloadedBlob & { readonly sha256?: string }> {
+  const { body, sha256 } = await download(url, options, () => outOfHeapSink(options.file));
+  return sha256 === undefined ? body : { ...body, sha256 };
+}
+
+/** One download into the sink `create` makes (once: resumed attempts append to it). */
+async function download<R>(
+  url: string,
+  options: DownloadOptions,
+  create: (expected: number) => Promise<BodySink<R>>,
+): Promise<{ readonly body: R; readonly sha256?: string }> {
   const reporter = new ProgressReporter(options.file, options.onProgress);
-  const state = new DownloadState();
+  const state = new DownloadState<R>(create);
   reporter.initiate();
-  return withRetries(url, options, (signal, watchdog) =>
-    downloadAttempt(url, options, state, reporter, signal, watchdog),
-  );
+  try {
+    return await withRetries(url, options, (signal, watchdog) =>
+      downloadAttempt(url, options, state, reporter, signal, watchdog),
+    );
+  } catch (error) {
+    await state.sink?.discard();
+    throw error;
+  }
 }
 
 /**
@@ -231,8 +266,10 @@ async function runAttempt<T>(options: DownloadOptions, attempt: Attempt<T>): Pro
 }
 
 /** What survives between the attempts of one download (for resuming). */
-class DownloadState {
-  sink: ByteSink | undefined;
+class DownloadState<R> {
+  sink: BodySink<R> | undefined;
+  /** False once `reset` decided that what the sink holds cannot be resumed from. */
+  #resumable = false;
   /** Full size in bytes when known (identity-encoded Content-Length), else 0. */
   total = 0;
   sha256: string | undefined;
@@ -241,13 +278,23 @@ class DownloadState {
   acceptRanges = false;
   announced = false;
 
+  constructor(private readonly create: (expected: number) => Promise<BodySink<R>>) {}
+
   resumeOffset(): number {
-    const loaded = this.sink?.length ?? 0;
+    const loaded = this.#resumable ? (this.sink?.length ?? 0) : 0;
     return loaded > 0 && loaded < this.total && this.acceptRanges && this.validator !== undefined ? loaded : 0;
   }
 
+  /** The sink, emptied unless the attempt resumes; made on first use. */
+  async sinkFor(expected: number, resuming: boolean): Promise<BodySink<R>> {
+    if (!this.sink) this.sink = await this.create(expected);
+    else if (!resuming && this.sink.length > 0) await this.sink.reset();
+    this.#resumable = true;
+    return this.sink;
+  }
+
   reset(): void {
-    this.sink = undefined;
+    this.#resumable = false;
     this.total = 0;
     this.sha256 = undefined;
     this.validator = undefined;
@@ -255,14 +302,14 @@ class DownloadState {
   }
 }
 
-async function downloadAttempt(
+async function downloadAttempt<R>(
   url: string,
   options: DownloadOptions,
-  state: DownloadState,
+  state: DownloadState<R>,
   reporter: ProgressReporter,
   signal: AbortSignal,
   watchdog: Watchdog,
-): Promise<DownloadResult> {
+): Promise<{ readonly body: R; readonly sha256?: string }> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const resumeFrom = state.resumeOffset();
   const headers: Record<string, string> = {};
@@ -318,8 +365,7 @@ async function downloadAttempt(
     state.announced = true;
     reporter.download(state.total);
   }
-  const sink = state.sink ?? ByteSink.create(state.total);
-  state.sink = sink;
+  const sink = await state.sinkFor(state.total, status === 206 && resumeFrom > 0);
   await readBody(response, sink, state.total, reporter, signal, watchdog);
 
   if (state.total > 0) {
@@ -331,10 +377,11 @@ async function downloadAttempt(
       throw new TransientFailure('body longer than its Content-Length');
     }
   }
-  const bytes = sink.bytes();
+  const length = sink.length;
   let sha256: string | undefined;
-  if (state.sha256 !== undefined && canDigest()) {
-    const actual = await sha256Hex(bytes);
+  if (state.sha256 !== undefined && (sink.digest || canDigest())) {
+    // Out-of-heap sinks hash as they write; a memory sink's bytes are digested by WebCrypto.
+    const actual = sink.digest ? sink.digest() : await sha256Hex(await (sink as unknown as MemorySink).finish());
     throwIfAborted(options.signal);
     if (actual !== state.sha256) {
       throw new BertwebError(
@@ -345,12 +392,13 @@ async function downloadAttempt(
     }
     sha256 = actual;
   }
-  reporter.done(bytes.length);
-  return sha256 === undefined ? { bytes } : { bytes, sha256 };
+  const body = await sink.finish();
+  reporter.done(length);
+  return sha256 === undefined ? { body } : { body, sha256 };
 }
 
 /** Fills `state` from a full (non-range) response. */
-function describeFullResponse(response: Response, state: DownloadState): void {
+function describeFullResponse(response: Response, state: DownloadState<unknown>): void {
   const encoding = response.headers.get('content-encoding');
   // A compressed body is decoded by fetch: its Content-Length counts encoded bytes and cannot be checked.
   const encoded = encoding !== null && encoding.trim().toLowerCase() !== 'identity';
@@ -365,7 +413,7 @@ function describeFullResponse(response: Response, state: DownloadState): void {
 
 async function readBody(
   response: Response,
-  sink: ByteSink,
+  sink: BodySink<unknown>,
   total: number,
   reporter: ProgressReporter,
   signal: AbortSignal,
@@ -381,52 +429,13 @@ async function readBody(
       watchdog.disarm();
       if (done) break;
       if (value.length === 0) continue;
-      sink.write(value);
+      await sink.write(value);
       reporter.progress(sink.length, total);
     }
     finished = true;
   } finally {
     // Cancelling releases the connection; a pending read (left behind by an abort race) settles as done.
     if (!finished) reader.cancel().catch(() => {});
-  }
-}
-
-/**
- * Collects a body. With a known size the buffer is allocated once and filled in place (no second
- * copy of a 500 MB model); otherwise it grows by doubling.
- */
-class ByteSink {
-  private buffer: Uint8Array;
-  length = 0;
-
-  private constructor(buffer: Uint8Array) {
-    this.buffer = buffer;
-  }
-
-  static create(expected: number): ByteSink {
-    if (expected > 0) {
-      try {
-        return new ByteSink(new Uint8Array(expected));
-      } catch {
-        // A Content-Length too large to allocate at once: grow as the bytes actually arrive.
-      }
-    }
-    return new ByteSink(new Uint8Array(64 * 1024));
-  }
-
-  write(chunk: Uint8Array): void {
-    const needed = this.length + chunk.length;
-    if (needed > this.buffer.length) {
-      const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
-      grown.set(this.buffer.subarray(0, this.length));
-      this.buffer = grown;
-    }
-    this.buffer.set(chunk, this.length);
-    this.length = needed;
-  }
-
-  bytes(): Uint8Array {
-    return this.length === this.buffer.length ? this.buffer : this.buffer.slice(0, this.length);
   }
 }
 
