@@ -1,4 +1,8 @@
-/** The classification head: texts or text pairs -> ranked labels (softmax, sigmoid or raw scores). */
+/**
+ * The classification head: texts or text pairs -> ranked labels (softmax, sigmoid or raw scores), with
+ * DeepPavlov 1.7's `torch_transformers_classifier` settings as options (`multilabel`, `isBinary`,
+ * `nClasses`, `returnProbas`; docs/deeppavlov-1.7.md, "Classification").
+ */
 import {
   BertwebError,
   CALL_OPTION_KEYS,
@@ -41,6 +45,35 @@ export interface ClassifierOptions extends HeadOptions {
   readonly maxLength?: number;
   /** How pairs are shortened when too long (Hugging Face names). Default `longest_first`. */
   readonly truncation?: TruncationStrategy;
+  /**
+   * DeepPavlov's `multilabel`: `true` scores every class with a sigmoid (the same as `activation:
+   * 'sigmoid'`), `false` with a softmax. Contradicting `activation`, or `returnProbas: false` (DeepPavlov
+   * raises "Set return_probas to True for multilabel classification"), is INPUT_INVALID.
+   */
+  readonly multilabel?: boolean;
+  /**
+   * DeepPavlov's `is_binary`: the model has ONE logit and `p = sigmoid(logit)` is the probability of the
+   * second class (`labels[1]`, the second line of `classes.dict`; `1 - p` is that of `labels[0]`). Each
+   * result lists both labels, the decision first: `labels[1]` when `p > threshold` (default 0.5; the rule
+   * of DeepPavlov's `proba2labels` with `confidence_threshold`), else `labels[0]`. DeepPavlov's
+   * `proba2labels` with `max_proba` takes `argmax` of the scalar and so always answers `labels[0]`;
+   * bertweb does not reproduce that. Labels: `options.labels` (2), else config.json `id2label` when it
+   * has 2 entries, else `LABEL_0`, `LABEL_1`.
+   */
+  readonly isBinary?: boolean;
+  /**
+   * DeepPavlov's `n_classes` (the class vocabulary's size): checked against the model's logits
+   * (MODEL_INVALID naming both; with `isBinary` it must be 2, for one logit). `1` is regression: the raw
+   * logit, as DeepPavlov returns it (`returnProbas: true` with it is INPUT_INVALID, as DeepPavlov raises).
+   */
+  readonly nClasses?: number;
+  /**
+   * DeepPavlov's `return_probas`. `true`: probabilities (softmax, or sigmoid with `multilabel`). `false`:
+   * DeepPavlov returns the argmax class index; bertweb returns that class as the only label, scored with
+   * its raw logit (activation `'none'`, `topK` 1 unless given). Default: probabilities (the `activation`
+   * rules).
+   */
+  readonly returnProbas?: boolean;
 }
 
 /**
@@ -96,6 +129,8 @@ export interface Classification {
 export interface Classifier extends Head {
   readonly labels: readonly string[];
   readonly activation: Activation;
+  /** One logit through a sigmoid, two labels (DeepPavlov's `is_binary`; see {@link ClassifierOptions.isBinary}). */
+  readonly isBinary: boolean;
   readonly topK: number | undefined;
   readonly threshold: number | undefined;
   /** Max tokens per input, special tokens included. */
@@ -117,6 +152,7 @@ export interface Classifier extends Head {
 interface ClassifierSettings {
   readonly labels: readonly string[];
   readonly activation: Activation;
+  readonly isBinary: boolean;
   readonly topK: number | undefined;
   readonly threshold: number | undefined;
   readonly maxLength: number;
@@ -136,6 +172,7 @@ interface InputJob {
 class ClassifierHead extends ModelHead implements Classifier {
   readonly labels: readonly string[];
   readonly activation: Activation;
+  readonly isBinary: boolean;
   readonly topK: number | undefined;
   readonly threshold: number | undefined;
   readonly maxLength: number;
@@ -145,6 +182,7 @@ class ClassifierHead extends ModelHead implements Classifier {
     super(context);
     this.labels = settings.labels;
     this.activation = settings.activation;
+    this.isBinary = settings.isBinary;
     this.topK = settings.topK;
     this.threshold = settings.threshold;
     this.maxLength = settings.maxLength;
@@ -158,19 +196,21 @@ class ClassifierHead extends ModelHead implements Classifier {
     const list = checkInputs(inputs);
     const jobs = list.map((input) => this.#encode(input));
     const results: Classification[] = new Array(jobs.length);
-    const numLabels = this.labels.length;
+    const width = this.isBinary ? 1 : this.labels.length;
     await this.runJobs(
       jobs,
       {
         encoding: (job) => job.encoding,
-        outputs: { logits: () => [numLabels] },
+        outputs: { logits: () => [width] },
         consume: (job, outputs, index) => {
-          const scores = activate((outputs.logits as { data: Float32Array }).data, this.activation);
+          const logits = (outputs.logits as { data: Float32Array }).data;
           results[index] = {
-            labels: rankLabels(scores, this.labels, {
-              ...(topK !== undefined ? { topK } : {}),
-              ...(threshold !== undefined ? { threshold } : {}),
-            }),
+            labels: this.isBinary
+              ? binaryLabels(logits[0] as number, this.labels, threshold ?? 0.5, topK)
+              : rankLabels(activate(logits, this.activation), this.labels, {
+                  ...(topK !== undefined ? { topK } : {}),
+                  ...(threshold !== undefined ? { threshold } : {}),
+                }),
             truncated: job.truncated,
           };
         },
@@ -196,6 +236,17 @@ class ClassifierHead extends ModelHead implements Classifier {
   }
 }
 
+/**
+ * Both labels of a binary (one-logit) classifier, the decision first: `labels[1]` with `p =
+ * sigmoid(logit)` when `p > threshold`, else `labels[0]` with `1 - p`.
+ */
+function binaryLabels(logit: number, labels: readonly string[], threshold: number, topK: number | undefined) {
+  const [p] = activate([logit], 'sigmoid') as [number];
+  const positive = { label: labels[1] as string, score: p };
+  const negative = { label: labels[0] as string, score: 1 - p };
+  return (p > threshold ? [positive, negative] : [negative, positive]).slice(0, topK ?? 2);
+}
+
 function checkInputs(inputs: unknown): readonly ClassifierInput[] {
   const list = check.denseArray(inputs, 'inputs');
   list.forEach((input, i) => {
@@ -211,7 +262,18 @@ function checkInputs(inputs: unknown): readonly ClassifierInput[] {
   return list as readonly ClassifierInput[];
 }
 
-const CLASSIFIER_OPTION_KEYS = ['activation', 'labels', 'topK', 'threshold', 'maxLength', 'truncation'];
+const CLASSIFIER_OPTION_KEYS = [
+  'activation',
+  'labels',
+  'topK',
+  'threshold',
+  'maxLength',
+  'truncation',
+  'multilabel',
+  'isBinary',
+  'nClasses',
+  'returnProbas',
+];
 
 /**
  * Loads a sequence-classification model (or takes a loaded one) and returns a {@link Classifier}.
@@ -238,10 +300,57 @@ export const createClassifier: (
     check.finite(options.threshold, 'threshold');
     check.int(options.maxLength, 'maxLength', 2);
     check.oneOf(options.truncation, 'truncation', TRUNCATIONS);
+    checkDeepPavlovSettings(options);
   },
   settle: resolveSettings,
   create: (context, settings) => new ClassifierHead(context, settings),
 });
+
+/** `INPUT_INVALID` for DeepPavlov settings that contradict each other (or `activation`), before loading. */
+function checkDeepPavlovSettings(options: ClassifierOptions): void {
+  const multilabel = check.bool(options.multilabel, 'multilabel');
+  const isBinary = check.bool(options.isBinary, 'isBinary');
+  const returnProbas = check.bool(options.returnProbas, 'returnProbas');
+  const nClasses = check.int(options.nClasses, 'nClasses', 1);
+  const { activation } = options;
+  const conflict = (message: string, argument: string): never => {
+    throw new BertwebError('INPUT_INVALID', message, { argument });
+  };
+  if (multilabel === true && activation !== undefined && activation !== 'sigmoid') {
+    conflict(`multilabel: true scores with a sigmoid; it contradicts activation '${activation}'`, 'multilabel');
+  }
+  if (multilabel === false && activation === 'sigmoid') {
+    conflict("multilabel: false scores with a softmax; it contradicts activation 'sigmoid'", 'multilabel');
+  }
+  if (multilabel === true && returnProbas === false) {
+    conflict('multilabel: true needs returnProbas: true (as DeepPavlov requires)', 'returnProbas');
+  }
+  if (returnProbas === false && activation !== undefined && activation !== 'none') {
+    conflict(
+      `returnProbas: false scores with the raw logits; it contradicts activation '${activation}'`,
+      'returnProbas',
+    );
+  }
+  if (returnProbas === true && nClasses === 1) {
+    conflict(
+      'nClasses 1 is regression: the raw logit, not probabilities (DeepPavlov raises too); drop returnProbas',
+      'returnProbas',
+    );
+  }
+  if (isBinary === true) {
+    if (multilabel === true) conflict('isBinary (one logit, two classes) contradicts multilabel: true', 'isBinary');
+    if (returnProbas === false) conflict('isBinary needs returnProbas: true (its score is the sigmoid)', 'isBinary');
+    if (activation !== undefined && activation !== 'sigmoid') {
+      conflict(`isBinary scores with a sigmoid; it contradicts activation '${activation}'`, 'isBinary');
+    }
+    if (nClasses !== undefined && nClasses !== 2) {
+      conflict(`isBinary has two classes (one logit); nClasses is ${nClasses}`, 'nClasses');
+    }
+    if (options.labels !== undefined && options.labels.length !== 2) {
+      conflict(`isBinary needs 2 labels (negative, positive); options.labels has ${options.labels.length}`, 'labels');
+    }
+  }
+}
 
 async function resolveSettings(model: LoadedModel, options: ClassifierOptions): Promise<ClassifierSettings> {
   const { info } = model;
@@ -266,27 +375,82 @@ async function resolveSettings(model: LoadedModel, options: ClassifierOptions): 
     throw new BertwebError('MODEL_INVALID', `expected logits [labels] per input, got [${dims.join(', ')}]`);
   }
   const width = dims[0] as number;
-  const labels = options.labels ?? info.labels ?? Array.from({ length: width }, (_, i) => `LABEL_${i}`);
-  if (labels.length !== width) {
-    throw new BertwebError(
-      'MODEL_INVALID',
-      `the model's logits have shape [${dims.join(', ')}] per input but there are ${labels.length} labels (id2label)`,
-      { dims: [...dims], labels: labels.length },
-    );
-  }
-  const activation: Activation =
-    options.activation ??
-    (info.problemType === 'multi_label_classification'
-      ? 'sigmoid'
-      : info.problemType === 'regression'
-        ? 'none'
-        : 'softmax');
+  const isBinary = options.isBinary ?? false;
+  const labels = isBinary ? binaryClassLabels(options, info.labels, width) : classLabels(options, info.labels, width);
+  const activation = options.activation ?? defaultActivation(options, info.problemType);
+  // returnProbas: false is DeepPavlov's argmax: the best class alone (unless topK says otherwise).
+  const topK = options.topK ?? (options.returnProbas === false ? 1 : undefined);
   return {
     labels: [...labels],
     activation,
-    topK: options.topK,
+    isBinary,
+    topK,
     threshold: options.threshold ?? (activation === 'sigmoid' ? 0.5 : undefined),
     maxLength,
     truncation: options.truncation ?? 'longest_first',
   };
+}
+
+/**
+ * The activation when none is given: the DeepPavlov settings first (`isBinary` / `multilabel` ->
+ * sigmoid, `returnProbas: false` or `nClasses` 1 -> raw logits, `multilabel: false` -> softmax), then
+ * config.json `problem_type`.
+ */
+function defaultActivation(options: ClassifierOptions, problemType: string | undefined): Activation {
+  if (options.isBinary === true || options.multilabel === true) return 'sigmoid';
+  if (options.returnProbas === false || options.nClasses === 1) return 'none';
+  if (options.multilabel === false) return 'softmax';
+  if (problemType === 'multi_label_classification') return 'sigmoid';
+  if (problemType === 'regression') return 'none';
+  return 'softmax';
+}
+
+/** The class vocabulary of a classifier with one logit per class, checked against the logits. */
+function classLabels(
+  options: ClassifierOptions,
+  configLabels: readonly string[] | undefined,
+  width: number,
+): readonly string[] {
+  if (options.nClasses !== undefined && options.nClasses !== width) {
+    throw new BertwebError(
+      'MODEL_INVALID',
+      `nClasses is ${options.nClasses} but the model's logits have ${width} values per input`,
+      { nClasses: options.nClasses, logits: width },
+    );
+  }
+  const labels = options.labels ?? configLabels ?? Array.from({ length: width }, (_, i) => `LABEL_${i}`);
+  if (labels.length !== width) {
+    const from = options.labels ? 'options.labels' : 'config.json id2label';
+    throw new BertwebError(
+      'MODEL_INVALID',
+      `the model's logits have shape [${width}] per input but the class vocabulary (${from}) has ${labels.length} labels`,
+      { dims: [width], labels: labels.length },
+    );
+  }
+  return labels;
+}
+
+/** The two labels of a one-logit (`isBinary`) classifier. */
+function binaryClassLabels(
+  options: ClassifierOptions,
+  configLabels: readonly string[] | undefined,
+  width: number,
+): readonly string[] {
+  if (width !== 1) {
+    throw new BertwebError(
+      'MODEL_INVALID',
+      `isBinary needs one logit per input; the model's logits have ${width} values`,
+      { logits: width },
+    );
+  }
+  if (options.labels) return options.labels;
+  if (!configLabels || configLabels.length === 1) return ['LABEL_0', 'LABEL_1'];
+  if (configLabels.length !== 2) {
+    throw new BertwebError(
+      'MODEL_INVALID',
+      `isBinary has two classes but config.json id2label lists ${configLabels.length} labels`,
+      { labels: configLabels.length },
+    );
+  }
+  return configLabels;
 }

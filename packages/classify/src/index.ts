@@ -1,8 +1,10 @@
 /**
  * @bertweb/classify: text and text-pair classification with DeepPavlov semantics
  * (torch_transformers_classifier): softmax for single-label models, sigmoid with a threshold for
- * multi-label ones, raw scores for regression; ranked labels, top-k, truncation reported. The export
- * list is deliberate: `src/public-api.test.ts` pins it.
+ * multi-label ones, one logit through a sigmoid for binary ones, raw scores for regression; ranked
+ * labels, top-k, truncation reported. And cross-encoder ranking (DeepPavlov's torch_bert_ranker and NLL
+ * ranker): a query against candidates, a queries x candidates matrix, re-ranking of first-stage hits.
+ * The export list is deliberate: `src/public-api.test.ts` pins it.
  *
  * @example
  * ```ts
@@ -21,4 +23,18 @@ export {
   type ClassifyOptions,
   createClassifier,
 } from './classifier.js';
+export {
+  type CandidateScores,
+  createRanker,
+  type PairTokenTypes,
+  RANKER_DEFAULTS,
+  type RankedCandidate,
+  type Ranker,
+  type RankerOptions,
+  type RankerScoring,
+  type RankOptions,
+  type RerankedHit,
+  type RerankInput,
+  type ScoreMatrix,
+} from './ranker.js';
 export type { Activation, LabelScore } from './scores.js';

@@ -7,13 +7,25 @@ import { publicSurface, valueNames } from '../../core/src/test-utils/public-api.
 
 const SURFACE = [
   'type Activation',
+  'type CandidateScores',
   'type Classification',
   'type Classifier',
   'type ClassifierInput',
   'type ClassifierOptions',
   'type ClassifyOptions',
   'createClassifier',
+  'createRanker',
   'type LabelScore',
+  'type PairTokenTypes',
+  'type RankedCandidate',
+  'type Ranker',
+  'RANKER_DEFAULTS',
+  'type RankerOptions',
+  'type RankerScoring',
+  'type RankOptions',
+  'type RerankedHit',
+  'type RerankInput',
+  'type ScoreMatrix',
 ];
 
 describe('@bertweb/classify public API', () => {

@@ -13,4 +13,4 @@
  * @packageDocumentation
  */
 export { createReader, READER_DEFAULTS, type Reader } from './reader.js';
-export type { Answer, AnswerOptions, ReaderOptions } from './types.js';
+export type { Answer, AnswerOptions, AnswerRule, ReaderOptions } from './types.js';

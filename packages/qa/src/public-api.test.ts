@@ -8,6 +8,7 @@ import { publicSurface, valueNames } from '../../core/src/test-utils/public-api.
 const SURFACE = [
   'type Answer',
   'type AnswerOptions',
+  'type AnswerRule',
   'createReader',
   'type Reader',
   'READER_DEFAULTS',

@@ -12,14 +12,14 @@ import {
   type ModelSource,
 } from '@bertweb/core';
 import { type Candidate, collectAnswers, PairAnswers } from './answers.js';
-import { searchWindow } from './span-search.js';
-import type { Answer, AnswerOptions, ReaderOptions } from './types.js';
+import { type DeepPavlovWindowSpan, searchWindow, searchWindowDeepPavlov } from './span-search.js';
+import type { Answer, AnswerOptions, AnswerRule, ReaderOptions } from './types.js';
 import { buildWindows, clsIndexOf } from './windows.js';
 
 /**
  * The reader's defaults, in one place (those of Hugging Face's question-answering pipeline): windows of
  * 384 tokens (or the model's limit when smaller) that share 128 context tokens, answers of at most 30
- * subtokens.
+ * subtokens, picked by the Hugging Face rule.
  *
  * @example
  * ```ts
@@ -30,7 +30,8 @@ export const READER_DEFAULTS: {
   readonly maxLength: number;
   readonly windowOverlap: number;
   readonly maxAnswerLength: number;
-} = { maxLength: 384, windowOverlap: 128, maxAnswerLength: 30 };
+  readonly answerRule: AnswerRule;
+} = { maxLength: 384, windowOverlap: 128, maxAnswerLength: 30, answerRule: 'huggingface' };
 
 /**
  * Reads answers out of contexts with a `*ForQuestionAnswering` model (`start_logits`, `end_logits`), in
@@ -52,8 +53,11 @@ export interface Reader extends Head {
   readonly maxLength: number;
   /** Context tokens shared by consecutive windows. */
   readonly windowOverlap: number;
+  /** Longest answer in subtokens (the `'huggingface'` rule; DeepPavlov's rule has its own limit). */
   readonly maxAnswerLength: number;
   readonly noAnswerThreshold: number | undefined;
+  /** How answers are picked and scored. */
+  readonly answerRule: AnswerRule;
   /**
    * The best answer to `question` in `context`, or with `topK` the `topK` best (best first; spans
    * found in several overlapping windows appear once, with their best score).
@@ -117,6 +121,7 @@ interface ReaderSettings {
   readonly windowOverlap: number;
   readonly maxAnswerLength: number;
   readonly noAnswerThreshold: number | undefined;
+  readonly answerRule: AnswerRule;
 }
 
 const ANSWER_OPTION_KEYS = [...CALL_OPTION_KEYS, 'topK', 'maxAnswerLength', 'noAnswerThreshold'];
@@ -135,6 +140,7 @@ class ReaderHead extends ModelHead implements Reader {
   readonly windowOverlap: number;
   readonly maxAnswerLength: number;
   readonly noAnswerThreshold: number | undefined;
+  readonly answerRule: AnswerRule;
 
   constructor(context: HeadContext, settings: ReaderSettings) {
     super(context);
@@ -142,6 +148,7 @@ class ReaderHead extends ModelHead implements Reader {
     this.windowOverlap = settings.windowOverlap;
     this.maxAnswerLength = settings.maxAnswerLength;
     this.noAnswerThreshold = settings.noAnswerThreshold;
+    this.answerRule = settings.answerRule;
   }
 
   answer(
@@ -213,6 +220,10 @@ class ReaderHead extends ModelHead implements Reader {
     const topK = check.int(call.topK, 'topK', 1) ?? 1;
     const maxAnswerLength = check.int(call.maxAnswerLength, 'maxAnswerLength', 1) ?? this.maxAnswerLength;
     const noAnswerThreshold = check.finite(call.noAnswerThreshold, 'noAnswerThreshold') ?? this.noAnswerThreshold;
+    if (this.answerRule === 'deeppavlov') {
+      checkDeepPavlovCall(call);
+      return this.#runDeepPavlov(pairs, call);
+    }
     const tokenizer = this.model.tokenizer;
     const clsId = tokenizer.specialTokens.cls.id;
     const states: (PairAnswers | undefined)[] = [];
@@ -264,6 +275,96 @@ class ReaderHead extends ModelHead implements Reader {
     );
     return states.map((state) => (state === undefined ? [] : collectAnswers(state, topK, noAnswerThreshold)));
   }
+
+  /** DeepPavlov's rule ({@link AnswerRule}): one answer per pair, from the window with the largest logit. */
+  async #runDeepPavlov(
+    pairs: readonly { question: string; context: string }[],
+    call: AnswerOptions,
+  ): Promise<Answer[][]> {
+    const tokenizer = this.model.tokenizer;
+    const clsId = tokenizer.specialTokens.cls.id;
+    const best: ({ span: DeepPavlovWindowSpan; window: Encoding } | null | undefined)[] = [];
+    const jobs: WindowJob[] = [];
+    pairs.forEach(({ question, context }, index) => {
+      if (question.trim() === '') throw new BertwebError('INPUT_INVALID', 'the question is empty', { index });
+      if (context.trim() === '') {
+        best.push(undefined);
+        return;
+      }
+      best.push(null);
+      const windows = buildWindows(tokenizer, question, context, {
+        maxLength: this.maxLength,
+        windowOverlap: this.windowOverlap,
+      });
+      for (const window of windows) jobs.push({ pair: index, window });
+    });
+    const tokens = (job: WindowJob) => [job.window.ids.length];
+    await this.runJobs(
+      jobs,
+      {
+        encoding: (job) => job.window,
+        outputs: { start_logits: tokens, end_logits: tokens },
+        consume: ({ pair, window }, outputs) => {
+          const span = searchWindowDeepPavlov(
+            {
+              startLogits: (outputs.start_logits as { data: Float32Array }).data,
+              endLogits: (outputs.end_logits as { data: Float32Array }).data,
+              typeIds: window.typeIds,
+              sequenceIds: window.sequenceIds,
+              clsIndex: clsIndexOf(window, clsId),
+            },
+            this.maxLength,
+          );
+          const known = best[pair];
+          // np.argmax over the windows: the first of equal logits wins.
+          if (!known || span.logit > known.span.logit) best[pair] = { span, window };
+        },
+        unit: 'windows',
+      },
+      call,
+    );
+    return best.map((found, i) => {
+      if (!found) return [];
+      return [deepPavlovAnswer((pairs[i] as { context: string }).context, found.span, found.window, clsId)];
+    });
+  }
+}
+
+/** DeepPavlov's rule gives one answer and has its own length limit and no-answer rule. */
+function checkDeepPavlovCall(call: AnswerOptions): void {
+  const reject = (option: string, why: string): never => {
+    throw new BertwebError('INPUT_INVALID', `${option} does not apply with answerRule 'deeppavlov': ${why}`, {
+      argument: option,
+    });
+  };
+  if (call.topK !== undefined && call.topK > 1) reject('topK', 'it gives one answer');
+  if (call.maxAnswerLength !== undefined)
+    reject('maxAnswerLength', 'its span limit is maxLength - min(20, context tokens + 1)');
+  if (call.noAnswerThreshold !== undefined)
+    reject('noAnswerThreshold', 'no answer is when the best span starts at [CLS]');
+}
+
+/**
+ * The answer of DeepPavlov's rule: no answer when the best span starts at [CLS]; otherwise the span's
+ * characters (from the tokens' offsets into the original context). DeepPavlov's mask lets a span start
+ * or end on the final [SEP]; such an end (or start) moves to the last context token before it, which is
+ * where DeepPavlov's character mapping puts it too.
+ */
+function deepPavlovAnswer(context: string, span: DeepPavlovWindowSpan, window: Encoding, clsId: number): Answer {
+  const cls = clsIndexOf(window, clsId);
+  const noAnswer: Answer = { text: '', start: -1, end: -1, score: span.hasAnswer, noAnswer: true };
+  if (span.startToken === cls || span.endToken === cls) return noAnswer;
+  const toContext = (token: number): number => {
+    let t = token;
+    while (t >= 0 && window.sequenceIds[t] !== 1) t--;
+    return t;
+  };
+  const first = toContext(span.startToken);
+  const last = toContext(span.endToken);
+  if (first < 0 || last < 0) return noAnswer;
+  const start = (window.offsets[first] as [number, number])[0];
+  const end = (window.offsets[last] as [number, number])[1];
+  return { text: context.slice(start, end), start, end, score: span.hasAnswer, noAnswer: false };
 }
 
 function pick(ranked: Answer[], options: AnswerOptions): Answer | Answer[] {
@@ -271,7 +372,8 @@ function pick(ranked: Answer[], options: AnswerOptions): Answer | Answer[] {
   return ranked[0] ?? { ...EMPTY_CONTEXT_ANSWER };
 }
 
-const READER_OPTION_KEYS = ['maxLength', 'windowOverlap', 'maxAnswerLength', 'noAnswerThreshold'];
+const READER_OPTION_KEYS = ['maxLength', 'windowOverlap', 'maxAnswerLength', 'noAnswerThreshold', 'answerRule'];
+const ANSWER_RULES: readonly AnswerRule[] = ['huggingface', 'deeppavlov'];
 
 /**
  * Loads a question-answering model (or wraps an already loaded one) and returns a {@link Reader}. A
@@ -293,6 +395,15 @@ export const createReader: (source: ModelSource | LoadedModel, options?: ReaderO
       check.int(options.windowOverlap, 'windowOverlap', 0);
       check.int(options.maxAnswerLength, 'maxAnswerLength', 1);
       check.finite(options.noAnswerThreshold, 'noAnswerThreshold');
+      if (check.oneOf(options.answerRule, 'answerRule', ANSWER_RULES) === 'deeppavlov') {
+        for (const option of ['maxAnswerLength', 'noAnswerThreshold'] as const) {
+          if (options[option] !== undefined) {
+            throw new BertwebError('INPUT_INVALID', `${option} does not apply with answerRule 'deeppavlov'`, {
+              argument: option,
+            });
+          }
+        }
+      }
     },
     settle: (model, options) => {
       if (!model.outputNames.includes('start_logits') || !model.outputNames.includes('end_logits')) {
@@ -307,6 +418,7 @@ export const createReader: (source: ModelSource | LoadedModel, options?: ReaderO
         windowOverlap: options.windowOverlap ?? READER_DEFAULTS.windowOverlap,
         maxAnswerLength: options.maxAnswerLength ?? READER_DEFAULTS.maxAnswerLength,
         noAnswerThreshold: options.noAnswerThreshold,
+        answerRule: options.answerRule ?? READER_DEFAULTS.answerRule,
       };
     },
     create: (context, settings) => new ReaderHead(context, settings),

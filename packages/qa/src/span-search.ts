@@ -150,3 +150,104 @@ class TopSpans {
     if (this.items.length > this.k) this.items.pop();
   }
 }
+
+/**
+ * Inputs of {@link searchWindowDeepPavlov}: one window's logits and token types.
+ *
+ * @example
+ * ```ts
+ * const window: DeepPavlovWindowLogits = { startLogits, endLogits, typeIds: encoding.typeIds, sequenceIds: encoding.sequenceIds, clsIndex: 0 };
+ * ```
+ */
+export interface DeepPavlovWindowLogits {
+  readonly startLogits: ArrayLike<number>;
+  readonly endLogits: ArrayLike<number>;
+  /** Segment ids: 1 marks the context and the final [SEP] (DeepPavlov's mask). */
+  readonly typeIds: readonly number[];
+  /** 1 marks a context token (used when a tokenizer gives no segment ids). */
+  readonly sequenceIds: readonly (number | null)[];
+  /** Position of [CLS]. */
+  readonly clsIndex: number;
+}
+
+/**
+ * What one window gives under DeepPavlov's rule ({@link searchWindowDeepPavlov}).
+ *
+ * @example
+ * ```ts
+ * const { startToken, endToken, logit, hasAnswer }: DeepPavlovWindowSpan = searchWindowDeepPavlov(window, 384);
+ * ```
+ */
+export interface DeepPavlovWindowSpan {
+  /** Start of the best span; the [CLS] position means "no answer". */
+  readonly startToken: number;
+  readonly endToken: number;
+  /** `max(startLogit[i] + endLogit[j])` over the allowed spans: the log of DeepPavlov's window "logit". */
+  readonly logit: number;
+  /** `1 - pStart[CLS] * pEnd[CLS]`: DeepPavlov's `scores`, the probability that the window has an answer. */
+  readonly hasAnswer: number;
+}
+
+/**
+ * DeepPavlov 1.7's span rule for one window (`deeppavlov/models/torch_bert/torch_transformers_squad.py`
+ * `TorchTransformersSquad.__call__`; docs/deeppavlov-1.7.md, "SQuAD"):
+ * - the softmax domain is [CLS] plus the tokens of segment 1 (the context AND the final [SEP]);
+ * - `hasAnswer = 1 - pStart[CLS] * pEnd[CLS]`;
+ * - a span (i, j) is allowed when `0 <= j - i < paddedLength - min(20, segment-1 tokens)` (the source's
+ *   `triu(outer, 0) - triu(outer, L - m)`, with L the padded length `max_seq_length`: for a batch of
+ *   one, m is this window's count); spans may start at [CLS];
+ * - the span is `argmax pStart[i] * pEnd[j]`: the first row and the first column holding the maximum;
+ * - the window's "logit" is `max exp(start + end)` over the same spans (here its log, which orders
+ *   windows the same way and does not overflow).
+ *
+ * @example
+ * ```ts
+ * const best = searchWindowDeepPavlov({ startLogits, endLogits, typeIds, sequenceIds, clsIndex: 0 }, 384);
+ * const noAnswer = best.startToken === 0;
+ * ```
+ */
+export function searchWindowDeepPavlov(window: DeepPavlovWindowLogits, paddedLength: number): DeepPavlovWindowSpan {
+  const { startLogits, endLogits, typeIds, sequenceIds, clsIndex } = window;
+  const n = sequenceIds.length;
+  if (startLogits.length < n || endLogits.length < n) {
+    throw new BertwebError('RUNTIME', `the model returned ${startLogits.length} logits for ${n} tokens`);
+  }
+  let segment: number[] = [];
+  for (let i = 0; i < n; i++) if (typeIds[i] === 1 && i !== clsIndex) segment.push(i);
+  if (segment.length === 0) {
+    // No segment ids (a tokenizer without a pair template): the context and the special token after it.
+    for (let i = 0; i < n; i++) if (sequenceIds[i] === 1) segment.push(i);
+    const after = (segment.at(-1) ?? n - 1) + 1;
+    if (after < n && sequenceIds[after] === null && after !== clsIndex) segment.push(after);
+  }
+  segment = segment.filter((i) => i !== clsIndex);
+  const domain = clsIndex >= 0 ? [clsIndex, ...segment].sort((a, b) => a - b) : segment;
+  const pStart = maskedSoftmax(startLogits, domain, n);
+  const pEnd = maskedSoftmax(endLogits, domain, n);
+  const hasAnswer = clsIndex >= 0 ? 1 - (pStart[clsIndex] as number) * (pEnd[clsIndex] as number) : 1;
+  const limit = paddedLength - Math.min(20, segment.length);
+
+  const rowMax = new Float64Array(n).fill(-1);
+  const colMax = new Float64Array(n).fill(-1);
+  let logit = Number.NEGATIVE_INFINITY;
+  for (const i of domain) {
+    const ps = pStart[i] as number;
+    const s = startLogits[i] as number;
+    for (const j of domain) {
+      if (j < i || j - i >= limit) continue;
+      const p = ps * (pEnd[j] as number);
+      if (p > (rowMax[i] as number)) rowMax[i] = p;
+      if (p > (colMax[j] as number)) colMax[j] = p;
+      const sum = s + (endLogits[j] as number);
+      if (sum > logit) logit = sum;
+    }
+  }
+  return { startToken: firstArgmax(rowMax), endToken: firstArgmax(colMax), logit, hasAnswer };
+}
+
+/** numpy's argmax: the first index of the largest value. */
+function firstArgmax(values: Float64Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
+  return best;
+}

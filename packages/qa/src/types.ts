@@ -17,12 +17,34 @@ export interface Answer {
   readonly start: number;
   readonly end: number;
   /**
-   * Span: `pStart * pEnd` in the window where it was found (softmax over [CLS] + context tokens).
-   * No-answer: the smallest `pStart[CLS] * pEnd[CLS]` over the context's windows; 0 for an empty context.
+   * With `answerRule: 'huggingface'` (default): for a span, `pStart * pEnd` in the window where it was
+   * found (softmax over [CLS] + context tokens); for no-answer, the smallest `pStart[CLS] * pEnd[CLS]`
+   * over the context's windows. With `answerRule: 'deeppavlov'`: DeepPavlov's `scores`, `1 -
+   * pStart[CLS] * pEnd[CLS]` of the chosen window (the probability that there IS an answer), for a span
+   * and for no-answer alike. 0 for an empty context.
    */
   readonly score: number;
   readonly noAnswer: boolean;
 }
+
+/**
+ * How the reader picks its answer:
+ * - `'huggingface'` (default): Hugging Face's question-answering pipeline: the best `pStart * pEnd`
+ *   span of at most `maxAnswerLength` subtokens over all windows, "no answer" only with a
+ *   `noAnswerThreshold`, scores comparable across contexts;
+ * - `'deeppavlov'`: DeepPavlov 1.7's `torch_transformers_squad` + `squad_bert_ans_postprocessor`: per
+ *   window the argmax of `pStart * pEnd` (softmax over [CLS], the context and the final [SEP]) over spans
+ *   shorter than `maxLength - min(20, context tokens + 1)` tokens, including those that start at [CLS];
+ *   the window with the largest `max(start + end logit)` wins; "no answer" when its span starts at
+ *   [CLS]; the score is `1 - pStart[CLS] * pEnd[CLS]`. One answer: `topK` above 1, `maxAnswerLength`
+ *   and `noAnswerThreshold` are INPUT_INVALID with it. packages/qa/README.md lists the differences.
+ *
+ * @example
+ * ```ts
+ * const reader = await createReader(folder, { answerRule: 'deeppavlov' as AnswerRule });
+ * ```
+ */
+export type AnswerRule = 'huggingface' | 'deeppavlov';
 
 /**
  * Per-call options of {@link Reader.answer} and the batch methods; progress counts windows.
@@ -64,4 +86,6 @@ export interface ReaderOptions extends HeadOptions {
   readonly maxAnswerLength?: number;
   /** Default of {@link AnswerOptions.noAnswerThreshold}. */
   readonly noAnswerThreshold?: number;
+  /** How the answer is picked and scored (default `'huggingface'`); see {@link AnswerRule}. */
+  readonly answerRule?: AnswerRule;
 }

@@ -19,6 +19,7 @@ export type { Entity } from './entities.js';
 export type { TagScheme } from './scheme.js';
 export {
   createTagger,
+  type SubwordMaskMode,
   TAGGER_DEFAULTS,
   type Tagger,
   type TaggerEncoding,

@@ -13,6 +13,7 @@ const SURFACE = [
   'type Entity',
   'splitWords',
   'type SplitWordsOptions',
+  'type SubwordMaskMode',
   'type Tagger',
   'TAGGER_DEFAULTS',
   'type TaggerEncoding',

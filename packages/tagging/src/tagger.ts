@@ -43,8 +43,18 @@ export interface TaggerOptions extends HeadOptions {
   readonly scheme?: TagScheme;
   /** Labels by id; default config.json `id2label`. */
   readonly labels?: readonly string[];
-  /** A word with more subtokens than this becomes one [UNK] (DeepPavlov `max_subword_length`). Default 15. */
-  readonly maxSubwordPieces?: number;
+  /**
+   * A word with more subtokens than this becomes one [UNK] (DeepPavlov's `max_subword_length`; 15 in
+   * every 1.7 NER config but `ner_bert_base`). `null` (or `Infinity`): no limit (DeepPavlov's
+   * `max_subword_length: null`), except that a word longer than a whole window still becomes [UNK].
+   * Default 15.
+   */
+  readonly maxSubwordPieces?: number | null;
+  /**
+   * Which subtoken of a word its tag is read from: `'first'` (default) or `'last'` (DeepPavlov's
+   * `subword_mask_mode`; every 1.7 config uses the default).
+   */
+  readonly subwordMaskMode?: SubwordMaskMode;
   /**
    * How `tag()` splits raw text into words: `'deeppavlov-1.7'` (default; DeepPavlov 1.4+, keeps
    * `10.05.2023`, `12:30`, `ivan@mail.ru`, `т.е.` whole) or `'legacy'` (DeepPavlov before 1.4). Use the
@@ -56,6 +66,16 @@ export interface TaggerOptions extends HeadOptions {
   /** Subtokens repeated between consecutive windows; default min(128, a quarter of the window). */
   readonly windowOverlap?: number;
 }
+
+/**
+ * Which subtoken of a word carries its tag (DeepPavlov's `subword_mask_mode`).
+ *
+ * @example
+ * ```ts
+ * const tagger = await createTagger(source, { subwordMaskMode: 'last' as SubwordMaskMode });
+ * ```
+ */
+export type SubwordMaskMode = 'first' | 'last';
 
 /**
  * Per-call options of {@link Tagger.tag} and {@link Tagger.encode}; progress counts windows
@@ -117,16 +137,22 @@ export interface TaggerEncoding {
 
 /**
  * The tagger's defaults, in one place: a word with more than `maxSubwordPieces` pieces becomes one
- * [UNK] (DeepPavlov's `max_subword_length`); long texts are read in windows of the model's length that
- * overlap by `windowOverlap` subtokens (at most a quarter of the window).
+ * [UNK] (DeepPavlov's `max_subword_length`); a word's tag is read from its first subtoken (DeepPavlov's
+ * `subword_mask_mode`); long texts are read in windows of the model's length that overlap by
+ * `windowOverlap` subtokens (at most a quarter of the window).
  *
  * @example
  * ```ts
  * TAGGER_DEFAULTS.maxSubwordPieces; // 15
  * ```
  */
-export const TAGGER_DEFAULTS: { readonly maxSubwordPieces: number; readonly windowOverlap: number } = {
+export const TAGGER_DEFAULTS: {
+  readonly maxSubwordPieces: number;
+  readonly subwordMaskMode: SubwordMaskMode;
+  readonly windowOverlap: number;
+} = {
   maxSubwordPieces: 15,
+  subwordMaskMode: 'first',
   windowOverlap: 128,
 };
 
@@ -150,7 +176,10 @@ export interface Tagger extends Head {
   readonly maxLength: number;
   /** Subtokens repeated between consecutive windows of a long text. */
   readonly windowOverlap: number;
-  readonly maxSubwordPieces: number;
+  /** A word with more pieces becomes [UNK]; `null`: no limit. */
+  readonly maxSubwordPieces: number | null;
+  /** Which subtoken of a word its tag is read from. */
+  readonly subwordMaskMode: SubwordMaskMode;
   /** How `tag()` splits raw text into words. */
   readonly wordSplit: WordSplit;
   /**
@@ -166,7 +195,7 @@ export interface Tagger extends Head {
   tag(texts: readonly string[], options?: TagOptions | null): Promise<Entity[][]>;
   /**
    * Tags pre-split words, one tag per word (DeepPavlov's interface: each word is tokenized on its own
-   * and tagged from its first subtoken).
+   * and tagged from its first subtoken, or its last with `subwordMaskMode: 'last'`).
    *
    * @example
    * ```ts
@@ -195,7 +224,8 @@ interface TaggerSettings {
   readonly constrainBio: boolean;
   readonly maxLength: number;
   readonly windowOverlap: number;
-  readonly maxSubwordPieces: number;
+  readonly maxSubwordPieces: number | null;
+  readonly subwordMaskMode: SubwordMaskMode;
   readonly wordSplit: WordSplit;
 }
 
@@ -215,7 +245,8 @@ class TaggerHead extends ModelHead implements Tagger {
   readonly constrainBio: boolean;
   readonly maxLength: number;
   readonly windowOverlap: number;
-  readonly maxSubwordPieces: number;
+  readonly maxSubwordPieces: number | null;
+  readonly subwordMaskMode: SubwordMaskMode;
   readonly wordSplit: WordSplit;
   readonly #pieces: WordPieceCache;
   readonly #parsed: ParsedTag[];
@@ -230,11 +261,13 @@ class TaggerHead extends ModelHead implements Tagger {
     this.maxLength = settings.maxLength;
     this.windowOverlap = settings.windowOverlap;
     this.maxSubwordPieces = settings.maxSubwordPieces;
+    this.subwordMaskMode = settings.subwordMaskMode;
     this.wordSplit = settings.wordSplit;
     this.#parsed = parseTags(settings.labels, settings.scheme);
+    // A word must fit a window whatever the limit: longer ones become [UNK] too.
     this.#pieces = new WordPieceCache(
       context.model.tokenizer,
-      Math.min(settings.maxSubwordPieces, settings.maxLength - 2),
+      Math.min(settings.maxSubwordPieces ?? Number.POSITIVE_INFINITY, settings.maxLength - 2),
     );
     this.#decoder = makeDecoder(
       settings.labels.length,
@@ -312,6 +345,7 @@ class TaggerHead extends ModelHead implements Tagger {
             (outputs.logits as { data: Float32Array }).data,
             logits[job.sequence] as Float32Array,
             numLabels,
+            this.subwordMaskMode,
           );
         },
         unit: 'windows',
@@ -322,24 +356,32 @@ class TaggerHead extends ModelHead implements Tagger {
   }
 }
 
-/** Copies the first-subtoken logits of the words this window owns into the sequence's word logits. */
+/**
+ * Copies the logits of the words this window owns into the sequence's word logits: each word's first
+ * subtoken, or its last one (`subwordMaskMode`).
+ */
 function copyOwnedWords(
   seq: PreparedSequence,
   windowIndex: number,
   tokenLogits: Float32Array,
   wordLogits: Float32Array,
   numLabels: number,
+  mode: SubwordMaskMode,
 ): void {
   const window = seq.plan.windows[windowIndex];
   if (!window) return;
   let token = 1; // after [CLS]
   for (let w = window.start; w < window.end; w++) {
+    const pieces = (seq.pieces[w] as { ids: readonly number[] }).ids.length;
     if (seq.plan.owner[w] === windowIndex) {
-      wordLogits.set(tokenLogits.subarray(token * numLabels, (token + 1) * numLabels), w * numLabels);
+      const marked = mode === 'last' ? token + pieces - 1 : token;
+      wordLogits.set(tokenLogits.subarray(marked * numLabels, (marked + 1) * numLabels), w * numLabels);
     }
-    token += (seq.pieces[w] as { ids: readonly number[] }).ids.length;
+    token += pieces;
   }
 }
+
+const SUBWORD_MASK_MODES: readonly SubwordMaskMode[] = ['first', 'last'];
 
 const TAGGER_OPTION_KEYS = [
   'crf',
@@ -347,6 +389,7 @@ const TAGGER_OPTION_KEYS = [
   'scheme',
   'labels',
   'maxSubwordPieces',
+  'subwordMaskMode',
   'maxLength',
   'windowOverlap',
   'wordSplit',
@@ -383,8 +426,10 @@ export const createTagger: (source: ModelSource | LoadedModel, options?: TaggerO
       }
       check.int(options.maxLength, 'maxLength', 3);
       check.int(options.windowOverlap, 'windowOverlap', 0);
-      if (options.maxSubwordPieces !== Number.POSITIVE_INFINITY)
+      if (options.maxSubwordPieces !== Number.POSITIVE_INFINITY && options.maxSubwordPieces !== null) {
         check.int(options.maxSubwordPieces, 'maxSubwordPieces', 1);
+      }
+      check.oneOf(options.subwordMaskMode, 'subwordMaskMode', SUBWORD_MASK_MODES);
     },
     settle: resolveSettings,
     create: (context, settings) => new TaggerHead(context, settings),
@@ -417,7 +462,11 @@ async function resolveSettings(model: LoadedModel, options: TaggerOptions): Prom
     constrainBio: options.constrainBio ?? false,
     maxLength,
     windowOverlap,
-    maxSubwordPieces: options.maxSubwordPieces ?? TAGGER_DEFAULTS.maxSubwordPieces,
+    maxSubwordPieces:
+      options.maxSubwordPieces === null || options.maxSubwordPieces === Number.POSITIVE_INFINITY
+        ? null
+        : (options.maxSubwordPieces ?? TAGGER_DEFAULTS.maxSubwordPieces),
+    subwordMaskMode: options.subwordMaskMode ?? TAGGER_DEFAULTS.subwordMaskMode,
     wordSplit: options.wordSplit ?? DEFAULT_WORD_SPLIT,
   };
   await probeLogits(model, labels.length, options.signal);

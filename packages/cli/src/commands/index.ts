@@ -9,6 +9,7 @@ import { evalNerCommand } from './eval-ner.js';
 import { evalSquadCommand } from './eval-squad.js';
 import { evalStsCommand } from './eval-sts.js';
 import { qaCommand } from './qa.js';
+import { rankCommand } from './rank.js';
 import { tagCommand } from './tag.js';
 import { tokenizeCommand } from './tokenize.js';
 
@@ -50,6 +51,7 @@ export const COMMANDS: readonly Command[] = [
   qaCommand,
   embedCommand,
   classifyCommand,
+  rankCommand,
   convertCommand,
   evalRouter(EVALUATIONS),
 ];

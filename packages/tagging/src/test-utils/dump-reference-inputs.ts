@@ -39,7 +39,7 @@ for (const fixture of FIXTURES) {
       const words = c.words ?? [];
       const seq = prepareSequence(
         wordsFromStrings(words),
-        new WordPieceCache(model.tokenizer, tagger.maxSubwordPieces),
+        new WordPieceCache(model.tokenizer, tagger.maxSubwordPieces ?? Number.POSITIVE_INFINITY),
         tagger.maxLength - 2,
         tagger.windowOverlap,
       );
