@@ -8,7 +8,11 @@
  *   such as `topk` would otherwise be silently ignored);
  * - arrays must be real, dense arrays (a hole is an error, never a skipped item) of at most
  *   {@link MAX_ITEMS} items;
- * - an option that is present with the value `undefined` counts as absent.
+ * - an option that is present with the value `undefined` counts as absent;
+ * - what the caller passed is read once: {@link options} and {@link denseArray} return snapshots (a
+ *   plain object of the known options, a dense copy of the array), which the head then uses, so a
+ *   getter or Proxy cannot answer one value to the check and another to the use. An exception the
+ *   caller's own getter or Proxy trap throws propagates unchanged, as WebIDL dictionaries do.
  */
 import { BertwebError } from '../errors.js';
 
@@ -30,7 +34,8 @@ function describe(value: unknown): string {
 
 /**
  * An options argument: `undefined` / `null` become `{}`; a non-object or a key outside `known` is
- * `INPUT_INVALID`.
+ * `INPUT_INVALID`. Returns a fresh plain object holding each known option that is not `undefined`,
+ * each read once (through the prototype chain, as WebIDL reads dictionary members).
  *
  * @example
  * ```ts
@@ -51,11 +56,17 @@ export function options<T extends object>(value: T | null | undefined, name: str
       });
     }
   }
-  return value;
+  const snapshot: Record<string, unknown> = {};
+  for (const key of allowed) {
+    const option = (value as Record<string, unknown>)[key];
+    if (option !== undefined) snapshot[key] = option;
+  }
+  return snapshot as T;
 }
 
 /**
- * A dense array of at most {@link MAX_ITEMS} items (holes and array-likes are `INPUT_INVALID`).
+ * A dense array of at most {@link MAX_ITEMS} items (holes and array-likes are `INPUT_INVALID`), returned
+ * as a fresh copy whose items were each read once.
  *
  * @example
  * ```ts
@@ -64,16 +75,19 @@ export function options<T extends object>(value: T | null | undefined, name: str
  */
 export function denseArray(value: unknown, name: string, maxItems: number = MAX_ITEMS): readonly unknown[] {
   if (!Array.isArray(value)) fail(`${name} must be an array, got ${describe(value)}`, { argument: name });
-  if (value.length > maxItems) {
-    fail(`${name} has ${value.length} items; at most ${maxItems} are accepted per call`, {
+  const length = value.length;
+  if (length > maxItems) {
+    fail(`${name} has ${length} items; at most ${maxItems} are accepted per call`, {
       argument: name,
-      items: value.length,
+      items: length,
     });
   }
-  for (let i = 0; i < value.length; i++) {
+  const items = new Array<unknown>(length);
+  for (let i = 0; i < length; i++) {
     if (!(i in value)) fail(`${name}[${i}] is a hole in a sparse array`, { argument: name, index: i });
+    items[i] = value[i];
   }
-  return value;
+  return items;
 }
 
 /**
@@ -90,7 +104,7 @@ export function text(value: unknown, name: string): string {
 }
 
 /**
- * A dense array of strings.
+ * A dense array of strings (a fresh copy, see {@link denseArray}).
  *
  * @example
  * ```ts

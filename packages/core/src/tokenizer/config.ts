@@ -199,12 +199,15 @@ export function parsePostProcessor(
 function parseAddedTokens(value: unknown): AddedTokenSpec[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new BertwebError('TOKENIZER_MISMATCH', 'tokenizer.json added_tokens must be a list');
-  return value.map((entry, index) => {
-    if (!isObject(entry) || typeof entry.content !== 'string' || typeof entry.id !== 'number') {
+  // An index loop, not map(): a hole (an object built in code, not parsed JSON) is an entry without content.
+  const tokens: AddedTokenSpec[] = [];
+  for (let index = 0; index < value.length; index++) {
+    const entry: unknown = value[index];
+    if (!isObject(entry) || typeof entry.content !== 'string' || !isTokenId(entry.id)) {
       throw new BertwebError('TOKENIZER_MISMATCH', `tokenizer.json added_tokens[${index}] lacks content or id`);
     }
     const special = bool(entry.special, false);
-    return {
+    tokens.push({
       id: entry.id,
       content: entry.content,
       special,
@@ -212,8 +215,25 @@ function parseAddedTokens(value: unknown): AddedTokenSpec[] {
       lstrip: bool(entry.lstrip, false),
       rstrip: bool(entry.rstrip, false),
       singleWord: bool(entry.single_word, false),
-    };
-  });
+    });
+  }
+  return tokens;
+}
+
+/** A token id: a non-negative integer an int32 tensor can hold. */
+function isTokenId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 2 ** 31;
+}
+
+/** A non-negative integer setting of tokenizer.json, or `TOKENIZER_MISMATCH` naming it. */
+function count(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= 2 ** 31) {
+    throw new BertwebError(
+      'TOKENIZER_MISMATCH',
+      `tokenizer.json ${name} must be a non-negative integer, got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 /**
@@ -232,9 +252,9 @@ export function parseTruncation(value: unknown): TruncationDefaults | undefined 
     OnlySecond: 'only_second',
   };
   return {
-    maxLength: value.max_length,
+    maxLength: count(value.max_length, 'truncation.max_length'),
     strategy: strategies[String(value.strategy)] ?? 'longest_first',
-    stride: int(value.stride, 0),
+    stride: value.stride === undefined || value.stride === null ? 0 : count(value.stride, 'truncation.stride'),
     direction: value.direction === 'Left' ? 'left' : 'right',
   };
 }
@@ -243,13 +263,15 @@ export function parseTruncation(value: unknown): TruncationDefaults | undefined 
 function parsePadding(value: unknown): PaddingParams | undefined {
   if (!isObject(value)) return undefined;
   const strategy = value.strategy;
-  const fixed = isObject(strategy) && typeof strategy.Fixed === 'number' ? strategy.Fixed : undefined;
-  const multiple = int(value.pad_to_multiple_of, 0);
+  const fixed =
+    isObject(strategy) && strategy.Fixed !== undefined ? count(strategy.Fixed, 'padding.strategy.Fixed') : undefined;
+  const optionalCount = (v: unknown, name: string) => (v === undefined || v === null ? 0 : count(v, name));
+  const multiple = optionalCount(value.pad_to_multiple_of, 'padding.pad_to_multiple_of');
   return {
     length: fixed ?? 'longest',
     ...(multiple > 0 ? { padToMultipleOf: multiple } : {}),
-    padId: int(value.pad_id, 0),
-    padTypeId: int(value.pad_type_id, 0),
+    padId: optionalCount(value.pad_id, 'padding.pad_id'),
+    padTypeId: optionalCount(value.pad_type_id, 'padding.pad_type_id'),
     padToken: typeof value.pad_token === 'string' ? value.pad_token : '[PAD]',
     direction: value.direction === 'Left' ? 'left' : 'right',
   };

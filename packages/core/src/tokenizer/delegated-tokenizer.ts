@@ -10,7 +10,16 @@ import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { BertwebError } from '../errors.js';
 import { modelMaxLengthFrom, parsePostProcessor } from './config.js';
 import { alignTokenOffsets, type SurfaceStyle } from './delegated-offsets.js';
-import { assertIds, assertText, resolveTruncation, type TruncationDefaults } from './options.js';
+import {
+  assertText,
+  batchArguments,
+  type CheckedEncodeOptions,
+  checkIds,
+  decodeOptions,
+  encodeOptions,
+  resolveTruncation,
+  type TruncationDefaults,
+} from './options.js';
 import { type PostProcessorSpec, postProcess } from './post-processor.js';
 import type { EncodeOptions, Encoding, SpecialTokens, Tokenizer, WordPieces } from './types.js';
 import type { RawSequence } from './wordpiece-encoder.js';
@@ -173,9 +182,13 @@ export class DelegatedTokenizer implements Tokenizer {
    * const enc = tok.encode('Hello', { pair: 'world' });
    * ```
    */
-  encode(text: string, options: EncodeOptions = {}): Encoding {
+  encode(text: string, options?: EncodeOptions | null): Encoding {
     assertText(text, 'text');
-    if (options.pair !== undefined) assertText(options.pair, 'pair');
+    return this.#encodeChecked(text, encodeOptions(options));
+  }
+
+  #encodeChecked(text: string, options: CheckedEncodeOptions): Encoding {
+    const truncation = resolveTruncation(options.truncation, this.truncation);
     const a = this.encodeSequence(text);
     const sequences: [RawSequence] | [RawSequence, RawSequence] =
       options.pair === undefined ? [a] : [a, this.encodeSequence(options.pair)];
@@ -183,9 +196,9 @@ export class DelegatedTokenizer implements Tokenizer {
       sequences,
       idToToken: this.idToTokenFn,
       spec: this.spec,
-      addSpecialTokens: options.addSpecialTokens ?? true,
-      truncation: resolveTruncation(options.truncation, this.truncation),
-      returnOverflowing: options.returnOverflowing ?? false,
+      addSpecialTokens: options.addSpecialTokens,
+      truncation,
+      returnOverflowing: options.returnOverflowing,
     });
   }
 
@@ -199,18 +212,10 @@ export class DelegatedTokenizer implements Tokenizer {
    */
   encodeBatch(
     texts: readonly string[],
-    options: Omit<EncodeOptions, 'pair'> & { readonly pairs?: readonly string[] } = {},
+    options?: (Omit<EncodeOptions, 'pair'> & { readonly pairs?: readonly string[] }) | null,
   ): Encoding[] {
-    if (!Array.isArray(texts)) throw new BertwebError('INPUT_INVALID', 'texts must be an array of strings');
-    const pairs = options.pairs;
-    if (pairs !== undefined && (!Array.isArray(pairs) || pairs.length !== texts.length)) {
-      throw new BertwebError('INPUT_INVALID', 'pairs must be an array with one string per text');
-    }
-    return texts.map((text, i) => {
-      const pair = pairs?.[i];
-      if (pairs) assertText(pair, `pairs[${i}]`);
-      return this.encode(text, { ...options, ...(pair === undefined ? {} : { pair }) });
-    });
+    const { texts: list, pairs, options: checked } = batchArguments(texts, options);
+    return list.map((text, i) => this.#encodeChecked(text, { ...checked, pair: pairs?.[i] }));
   }
 
   /**
@@ -239,10 +244,11 @@ export class DelegatedTokenizer implements Tokenizer {
    * tok.decode(tok.encode('Hello').ids, { skipSpecialTokens: true }); // 'Hello'
    * ```
    */
-  decode(ids: readonly number[], options: { readonly skipSpecialTokens?: boolean } = {}): string {
-    assertIds(ids, this.vocabSize);
-    if (ids.length === 0) return '';
-    return this.hf.decode(Array.from(ids), { skip_special_tokens: options.skipSpecialTokens ?? false });
+  decode(ids: readonly number[], options?: { readonly skipSpecialTokens?: boolean } | null): string {
+    const list = checkIds(ids, this.vocabSize);
+    const { skipSpecialTokens } = decodeOptions(options);
+    if (list.length === 0) return '';
+    return this.hf.decode(list, { skip_special_tokens: skipSpecialTokens });
   }
 
   /**
@@ -252,6 +258,7 @@ export class DelegatedTokenizer implements Tokenizer {
    * ```
    */
   tokenToId(token: string): number | undefined {
+    if (typeof token !== 'string') return undefined;
     return this.hf.token_to_id(token);
   }
 
@@ -262,6 +269,7 @@ export class DelegatedTokenizer implements Tokenizer {
    * ```
    */
   idToToken(id: number): string | undefined {
+    if (!Number.isInteger(id) || id < 0) return undefined;
     return this.hf.id_to_token(id);
   }
 

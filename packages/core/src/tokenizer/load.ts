@@ -14,6 +14,7 @@ import {
   wordPieceUnsupportedReason,
 } from './config.js';
 import { DelegatedTokenizer } from './delegated-tokenizer.js';
+import { loadOptions } from './options.js';
 import type { Tokenizer } from './types.js';
 import { WordPieceTokenizer } from './wordpiece-tokenizer.js';
 
@@ -36,8 +37,9 @@ export type { TokenizerLoadOptions } from './config.js';
 export function tokenizerFromJson(
   json: unknown,
   tokenizerConfig?: unknown,
-  options: TokenizerLoadOptions = {},
+  loadSettings?: TokenizerLoadOptions | null,
 ): Tokenizer {
+  const options = loadOptions(loadSettings);
   let parsed = json;
   if (typeof parsed === 'string') {
     try {
@@ -79,8 +81,9 @@ export function tokenizerFromVocab(
   vocabText: string,
   tokenizerConfig?: object,
   specialTokensMap?: object,
-  options: TokenizerLoadOptions = {},
+  loadSettings?: TokenizerLoadOptions | null,
 ): Tokenizer {
+  const options = loadOptions(loadSettings);
   if (typeof vocabText !== 'string') throw new BertwebError('TOKENIZER_MISMATCH', 'vocab.txt must be text');
   return new WordPieceTokenizer(
     wordPieceConfigFromVocab(vocabText, tokenizerConfig ?? {}, specialTokensMap ?? {}, options),
@@ -103,8 +106,12 @@ export function tokenizerFromVocab(
  */
 export async function loadTokenizer(
   source: ModelFiles | ModelSource,
-  options: TokenizerLoadOptions & SourceOptions = {},
+  settings?: (TokenizerLoadOptions & SourceOptions) | null,
 ): Promise<Tokenizer> {
+  if (settings !== undefined && settings !== null && (typeof settings !== 'object' || Array.isArray(settings))) {
+    throw new BertwebError('INPUT_INVALID', 'loadTokenizer options must be an object', { argument: 'options' });
+  }
+  const options = { ...(settings ?? {}), ...loadOptions(settings) };
   const { signal } = options;
   const files = isModelFiles(source) ? source : resolveSource(source, options);
   const opt = signal ? { signal } : {};

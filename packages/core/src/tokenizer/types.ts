@@ -81,14 +81,15 @@ export interface Tokenizer {
   /** From tokenizer_config.json `model_max_length` (capped to a sane value), else 512. */
   readonly modelMaxLength: number;
   readonly specialTokens: SpecialTokens;
-  encode(text: string, options?: EncodeOptions): Encoding;
+  /** `options`: `null` is the defaults; an unknown key or a wrong type is INPUT_INVALID. */
+  encode(text: string, options?: EncodeOptions | null): Encoding;
   encodeBatch(
     texts: readonly string[],
-    options?: Omit<EncodeOptions, 'pair'> & { readonly pairs?: readonly string[] },
+    options?: (Omit<EncodeOptions, 'pair'> & { readonly pairs?: readonly string[] }) | null,
   ): Encoding[];
   /** Tokenizes one already-split word (no special tokens). */
   tokenizeWord(word: string): WordPieces;
-  decode(ids: readonly number[], options?: { readonly skipSpecialTokens?: boolean }): string;
+  decode(ids: readonly number[], options?: { readonly skipSpecialTokens?: boolean } | null): string;
   tokenToId(token: string): number | undefined;
   idToToken(id: number): string | undefined;
 }

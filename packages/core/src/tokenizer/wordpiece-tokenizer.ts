@@ -7,7 +7,16 @@ import { BertwebError } from '../errors.js';
 import { type AddedTokenMatch, AddedTokenMatcher, type AddedTokenSpec } from './added-tokens.js';
 import { decodeWordPieces, type WordPieceDecoderOptions } from './decoder.js';
 import { type BertNormalizerOptions, CharMapper, normalizeAligned } from './normalizer.js';
-import { assertIds, assertText, resolveTruncation, type TruncationDefaults } from './options.js';
+import {
+  assertText,
+  batchArguments,
+  type CheckedEncodeOptions,
+  checkIds,
+  decodeOptions,
+  encodeOptions,
+  resolveTruncation,
+  type TruncationDefaults,
+} from './options.js';
 import {
   type PaddingParams,
   type PostProcessorSpec,
@@ -139,13 +148,19 @@ export class WordPieceTokenizer implements Tokenizer {
     this.idToTokenFn = (id) => idToToken[id] ?? addedById.get(id)?.content ?? unkToken;
     // One pass over every branch of the hot loop before V8 optimizes it, so that a rare character
     // met later does not deoptimize the loop (measured: a third of the cold-run cost).
-    this.encodeUnpadded(WARM_UP_TEXT, WARM_UP_TEXT, { truncation: false });
+    this.encodeUnpadded(WARM_UP_TEXT, WARM_UP_TEXT, {
+      pair: WARM_UP_TEXT,
+      addSpecialTokens: true,
+      truncation: false,
+      returnOverflowing: false,
+    });
   }
 
   /**
    * Encodes one text (or a pair via `options.pair`).
    *
-   * @throws BertwebError `INPUT_INVALID` for a non-string text or pair and impossible truncation.
+   * @throws BertwebError `INPUT_INVALID` for a non-string text or pair, options that are not an object
+   *   (`null` is the defaults) or have an unknown key or a wrong type, and impossible truncation.
    * @example
    * ```ts
    * const enc = tok.encode(question, {
@@ -156,10 +171,10 @@ export class WordPieceTokenizer implements Tokenizer {
    * const windows = [enc, ...enc.overflowing];
    * ```
    */
-  encode(text: string, options: EncodeOptions = {}): Encoding {
+  encode(text: string, options?: EncodeOptions | null): Encoding {
     assertText(text, 'text');
-    if (options.pair !== undefined) assertText(options.pair, 'pair');
-    const encoding = this.encodeUnpadded(text, options.pair, options);
+    const checked = encodeOptions(options);
+    const encoding = this.encodeUnpadded(text, checked.pair, checked);
     if (this.padding) padEncoding(encoding, paddingTarget(this.padding, encoding.ids.length), this.padding);
     return encoding;
   }
@@ -168,7 +183,8 @@ export class WordPieceTokenizer implements Tokenizer {
    * Encodes many texts (optionally with pairs) with the same options; padding from tokenizer.json,
    * when present, pads to the longest encoding of the batch.
    *
-   * @throws BertwebError `INPUT_INVALID` when texts is not an array of strings or pairs' length differs.
+   * @throws BertwebError `INPUT_INVALID` when texts is not a dense array of strings, pairs' length
+   *   differs, or the options are bad (as in {@link WordPieceTokenizer.encode}).
    * @example
    * ```ts
    * const encs = tok.encodeBatch(['first text', 'second'], { truncation: { maxLength: 128 } });
@@ -176,19 +192,10 @@ export class WordPieceTokenizer implements Tokenizer {
    */
   encodeBatch(
     texts: readonly string[],
-    options: Omit<EncodeOptions, 'pair'> & { readonly pairs?: readonly string[] } = {},
+    options?: (Omit<EncodeOptions, 'pair'> & { readonly pairs?: readonly string[] }) | null,
   ): Encoding[] {
-    if (!Array.isArray(texts)) throw new BertwebError('INPUT_INVALID', 'texts must be an array of strings');
-    const pairs = options.pairs;
-    if (pairs !== undefined && (!Array.isArray(pairs) || pairs.length !== texts.length)) {
-      throw new BertwebError('INPUT_INVALID', 'pairs must be an array with one string per text');
-    }
-    const encodings = texts.map((text, i) => {
-      assertText(text, `texts[${i}]`);
-      const pair = pairs?.[i];
-      if (pairs) assertText(pair, `pairs[${i}]`);
-      return this.encodeUnpadded(text, pair, options);
-    });
+    const { texts: list, pairs, options: checked } = batchArguments(texts, options);
+    const encodings = list.map((text, i) => this.encodeUnpadded(text, pairs?.[i], checked));
     if (this.padding && encodings.length > 0) {
       let longest = 0;
       for (const e of encodings) longest = Math.max(longest, e.ids.length);
@@ -228,11 +235,12 @@ export class WordPieceTokenizer implements Tokenizer {
    * tok.decode(enc.ids, { skipSpecialTokens: true }); // 'hello, world!'
    * ```
    */
-  decode(ids: readonly number[], options: { readonly skipSpecialTokens?: boolean } = {}): string {
-    assertIds(ids, this.vocabSize);
+  decode(ids: readonly number[], options?: { readonly skipSpecialTokens?: boolean } | null): string {
+    const list = checkIds(ids, this.vocabSize);
+    const { skipSpecialTokens } = decodeOptions(options);
     const tokens: string[] = [];
-    for (const id of ids) {
-      if (options.skipSpecialTokens && this.specialIds.has(id)) continue;
+    for (const id of list) {
+      if (skipSpecialTokens && this.specialIds.has(id)) continue;
       tokens.push(this.idToTokenFn(id));
     }
     if (!this.decoder) return tokens.join(' ');
@@ -248,6 +256,7 @@ export class WordPieceTokenizer implements Tokenizer {
    * ```
    */
   tokenToId(token: string): number | undefined {
+    if (typeof token !== 'string') return undefined;
     return this.addedByContent.get(token)?.id ?? this.vocab.get(token);
   }
 
@@ -260,6 +269,7 @@ export class WordPieceTokenizer implements Tokenizer {
    * ```
    */
   idToToken(id: number): string | undefined {
+    if (!Number.isInteger(id) || id < 0) return undefined;
     return this.addedById.get(id)?.content ?? this.vocab.idToToken[id];
   }
 
@@ -276,7 +286,7 @@ export class WordPieceTokenizer implements Tokenizer {
     return normalizeAligned(this.mapper, text).text;
   }
 
-  private encodeUnpadded(text: string, pair: string | undefined, options: EncodeOptions): Encoding {
+  private encodeUnpadded(text: string, pair: string | undefined, options: CheckedEncodeOptions): Encoding {
     const truncation = resolveTruncation(options.truncation, this.truncation);
     const a = this.encodeSequence(text);
     const sequences: [RawSequence] | [RawSequence, RawSequence] =
@@ -285,9 +295,9 @@ export class WordPieceTokenizer implements Tokenizer {
       sequences,
       idToToken: this.idToTokenFn,
       spec: this.postProcessor,
-      addSpecialTokens: options.addSpecialTokens ?? true,
+      addSpecialTokens: options.addSpecialTokens,
       truncation,
-      returnOverflowing: options.returnOverflowing ?? false,
+      returnOverflowing: options.returnOverflowing,
     });
   }
 
