@@ -33,6 +33,7 @@ export {
   type Head,
   type HeadContext,
   type HeadDefinition,
+  type HeadFactory,
   type HeadOptions,
   type JobRun,
   ModelHead,
@@ -46,6 +47,7 @@ export {
   DTYPE_FILES,
   DTYPES,
   type Dtype,
+  HEAD_SETTINGS_FILE,
   isDtype,
   MODEL_TASKS,
   type ModelFamily,
@@ -56,8 +58,16 @@ export {
   taskOfArchitecture,
 } from './layout.js';
 export { probeWebGpu, type WebGpuProbe } from './runtime/backend.js';
+export {
+  CHECKPOINT_FILES,
+  type ConversionReport,
+  type ConverterOptions,
+  type DeepPavlovPlan,
+  type ModelConverter,
+} from './runtime/conversion.js';
 export { isLoadedModel } from './runtime/loaded-model.js';
 export { type ExtraRead, loadModel } from './runtime/model.js';
+export { type NativeProbe, probeNative } from './runtime/native.js';
 export { loadOrt } from './runtime/ort.js';
 export type {
   Backend,
@@ -78,8 +88,12 @@ export { parseHubId } from './sources/hub.js';
 export { resolveSource } from './sources/resolve.js';
 export type {
   CacheEntry,
+  DeepPavlovSource,
+  DerivedFiles,
   EvictedCopy,
+  FileBlob,
   FileMap,
+  FileStat,
   ModelCache,
   ModelFiles,
   ModelSource,

@@ -170,6 +170,12 @@ export function architectureName(family: ModelFamily, task: ModelTask): string {
 export const CONFIG_FILE = 'config.json';
 /** Optional CRF parameters of a tagger: `{"transitions": [[..]], "start": [..], "end": [..]}`. */
 export const CRF_FILE = 'crf.json';
+/**
+ * Optional head defaults recorded with a model: `{"head": "tagger", "origin": "...", "options": {...}}`. The
+ * head named there takes `options` as its defaults (explicit options win); a converted DeepPavlov config
+ * carries its preprocessing and head settings this way.
+ */
+export const HEAD_SETTINGS_FILE = 'head_settings.json';
 
 /**
  * Tokenizer files a model folder may hold (a `tokenizer.json`, or `vocab.txt` with its configs).

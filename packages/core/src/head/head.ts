@@ -11,12 +11,13 @@
  *   a non-finite value in an output is `RUNTIME`; calls after `dispose()` are `DISPOSED`;
  * - liveness, `dispose()` and the `backend` report.
  */
-import { BertwebError, throwIfAborted } from '../errors.js';
+import { BertwebError, isBertwebError, throwIfAborted } from '../errors.js';
+import { HEAD_SETTINGS_FILE, type ModelTask } from '../layout.js';
 import { checkLoadOptions, LOAD_OPTION_KEYS } from '../runtime/load-options.js';
 import { isLoadedModel } from '../runtime/loaded-model.js';
 import { type ExtraRead, loadModelWith, readModelExtra } from '../runtime/model.js';
 import type { BackendReport, LoadedModel, LoadModelOptions, ModelInfo, TensorOutput } from '../runtime/types.js';
-import type { ModelSource, ProgressCallback } from '../sources/types.js';
+import type { ModelFiles, ModelSource, ProgressCallback } from '../sources/types.js';
 import type { Encoding } from '../tokenizer/types.js';
 import * as check from './validate.js';
 
@@ -155,7 +156,12 @@ export abstract class ModelHead implements Head {
   readonly #maxTokensPerCall: number;
   #disposed = false;
 
-  protected constructor(context: HeadContext) {
+  /**
+   * `properties` become the head's own data properties (its settings: labels, maxLength, ...): what a
+   * worker snapshots for the remote proxy.
+   */
+  protected constructor(context: HeadContext, properties: object = {}) {
+    Object.assign(this, properties);
     this.#model = context.model;
     this.#owned = context.owned;
     this.#kind = context.kind;
@@ -231,6 +237,89 @@ export abstract class ModelHead implements Head {
       call.onProgress?.({ status: 'progress', file: run.unit, loaded: to, total: jobs.length });
     }
   }
+}
+
+/**
+ * A head factory, as {@link defineHead} makes it: a source or a loaded model, and options (`null` = defaults).
+ *
+ * @example
+ * ```ts
+ * export const createTagger: HeadFactory<TaggerOptions, Tagger> = defineHead({ ... });
+ * ```
+ */
+export type HeadFactory<O, H> = (source: ModelSource | LoadedModel, options?: O | null) => Promise<H>;
+
+/** `MODEL_INVALID` for a model of a task the head refuses, or without an output it reads. */
+function checkModelFits(
+  model: LoadedModel,
+  definition: Pick<HeadDefinition<HeadOptions, unknown, unknown>, 'kind' | 'outputs' | 'refuses'>,
+): void {
+  const { task } = model.info;
+  if (definition.refuses?.includes(task)) {
+    throw new BertwebError('MODEL_INVALID', `this is a ${task} model: a ${definition.kind} cannot run it`, { task });
+  }
+  const missing = definition.outputs.filter((name) => !model.outputNames.includes(name));
+  if (missing.length > 0) {
+    throw new BertwebError(
+      'MODEL_INVALID',
+      `a ${definition.kind} needs the ${definition.outputs.join(' and ')} output(s); the model has ${model.outputNames.join(', ')}`,
+      { missing, outputs: [...model.outputNames] },
+    );
+  }
+}
+
+/** A model's `head_settings.json` (see `HEAD_SETTINGS_FILE`). */
+interface RecordedSettings {
+  readonly head: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** The folder's `head_settings.json`, checked for shape; `undefined` when there is none. */
+async function readRecordedSettings(files: ModelFiles, signal: AbortSignal): Promise<RecordedSettings | undefined> {
+  if (!(await files.exists(HEAD_SETTINGS_FILE, { signal }))) return undefined;
+  const value = await files.json<unknown>(HEAD_SETTINGS_FILE, { signal });
+  const record = value as { head?: unknown; options?: unknown } | null;
+  if (
+    typeof record !== 'object' ||
+    record === null ||
+    typeof record.head !== 'string' ||
+    typeof record.options !== 'object' ||
+    record.options === null ||
+    Array.isArray(record.options)
+  ) {
+    throw new BertwebError('MODEL_INVALID', `${HEAD_SETTINGS_FILE} must be {"head": "<name>", "options": {...}}`, {
+      file: HEAD_SETTINGS_FILE,
+    });
+  }
+  return { head: record.head, options: record.options as Record<string, unknown> };
+}
+
+/**
+ * The options a head runs with: what the model's `head_settings.json` records for this head, then the
+ * caller's explicit options over them. Recorded options are checked like explicit ones; a bad one is the
+ * model's fault (`MODEL_INVALID`, naming the file).
+ */
+function withRecordedDefaults<O extends HeadOptions>(
+  options: O,
+  recorded: RecordedSettings | undefined,
+  definition: Pick<HeadDefinition<O, unknown, unknown, unknown>, 'kind' | 'options' | 'check'>,
+): O {
+  if (!recorded || recorded.head !== definition.kind) return options;
+  let defaults: O;
+  try {
+    defaults = check.options(recorded.options as O, HEAD_SETTINGS_FILE, definition.options);
+    definition.check?.(defaults);
+  } catch (error) {
+    if (!isBertwebError(error, 'INPUT_INVALID')) throw error;
+    throw new BertwebError('MODEL_INVALID', `${HEAD_SETTINGS_FILE}: ${error.message}`, {
+      ...error.details,
+      file: HEAD_SETTINGS_FILE,
+    });
+  }
+  const explicit = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const merged = { ...defaults, ...explicit } as O;
+  definition.check?.(merged);
+  return merged;
 }
 
 /** The keys of `value` that are in `keys` (the loading options out of a head's options). */
@@ -326,6 +415,10 @@ export interface HeadDefinition<O extends HeadOptions, S, H, R = undefined> {
   readonly kind: string;
   /** The head's own option keys (loading and chunking keys are added). */
   readonly options: readonly string[];
+  /** Graph outputs the head reads: a model without one of them is `MODEL_INVALID`. */
+  readonly outputs: readonly string[];
+  /** Tasks of models the head cannot run (a tagger cannot run a question-answering model): `MODEL_INVALID`. */
+  readonly refuses?: readonly ModelTask[];
   /** Type checks of the head's options that need no model, run before anything loads. */
   readonly check?: (options: O) => void;
   /**
@@ -353,7 +446,7 @@ export interface HeadDefinition<O extends HeadOptions, S, H, R = undefined> {
  */
 export function defineHead<O extends HeadOptions, S, H, R = undefined>(
   definition: HeadDefinition<O, S, H, R>,
-): (source: ModelSource | LoadedModel, options?: O | null) => Promise<H> {
+): HeadFactory<O, H> {
   const known = [...HEAD_OPTION_KEYS, ...definition.options];
   return async (source, options) => {
     const opts = check.options(options, 'options', known);
@@ -363,13 +456,22 @@ export function defineHead<O extends HeadOptions, S, H, R = undefined>(
     const maxTokensPerCall = check.int(opts.maxTokensPerCall, 'maxTokensPerCall', 1) ?? HEAD_DEFAULTS.maxTokensPerCall;
     definition.check?.(opts);
     throwIfAborted(opts.signal);
-    const extra = definition.read?.(opts);
+    const headRead = definition.read?.(opts);
+    const extra: ExtraRead<{ readonly head: R; readonly recorded: RecordedSettings | undefined }> = async (ctx) => {
+      const [head, recorded] = await Promise.all([
+        headRead ? headRead(ctx) : (undefined as R),
+        readRecordedSettings(ctx.files, ctx.signal),
+      ]);
+      return { head, recorded };
+    };
     const owned = !isLoadedModel(source);
     const { model, extra: read } = isLoadedModel(source)
-      ? { model: source, extra: extra ? await readModelExtra(source, extra, opts.signal) : (undefined as R) }
-      : await loadModelWith(source, loadOptions, extra);
+      ? { model: source, extra: await readModelExtra(source, extra, opts.signal) }
+      : await loadModelWith(source, loadOptions, extra, definition.kind);
     try {
-      const settings = await definition.settle(model, opts, read);
+      checkModelFits(model, definition);
+      const merged = withRecordedDefaults(opts, read.recorded, definition);
+      const settings = await definition.settle(model, merged, read.head);
       throwIfAborted(opts.signal);
       return definition.create({ model, owned, kind: definition.kind, maxInputsPerCall, maxTokensPerCall }, settings);
     } catch (error) {

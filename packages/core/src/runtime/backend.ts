@@ -1,7 +1,8 @@
 /** Backend detection and choice: what the platform offers, what the model needs, and why. */
 import { BertwebError } from '../errors.js';
 import { DTYPE_FILES, type Dtype, isDtype } from '../layout.js';
-import { isCrossOriginIsolated, wasmThreads } from './ort.js';
+import { type NativeProbe, probeNative } from './native.js';
+import { isCrossOriginIsolated, isNodeRuntime, wasmThreads } from './ort.js';
 import type { Backend, BackendPreference, BackendReport } from './types.js';
 
 /** What WebGPU offers here (never throws: absence is a finding, not an error). */
@@ -72,33 +73,93 @@ export const WEBGPU_UNSUPPORTED_OPS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Picks the backend for a preference: an explicit `webgpu` without WebGPU is an error, `auto` falls back
- * to WASM with the reason recorded.
+ * Fails fast, before any download, when an explicit backend is unavailable here: `native` without
+ * onnxruntime-node (or outside Node), `webgpu` without an adapter. `auto` and `wasm` always pass.
+ *
+ * @throws BertwebError `BACKEND_UNAVAILABLE`, or `INPUT_INVALID` for an unknown backend.
+ * @example
+ * ```ts
+ * await assertBackendAvailable('native'); // throws in a browser
+ * ```
+ */
+export async function assertBackendAvailable(preference: BackendPreference | undefined): Promise<void> {
+  if (preference !== undefined && preference !== 'auto' && preference !== 'wasm') await chooseBackend(preference);
+}
+
+const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'wasm', 'native'];
+
+/** What {@link chooseBackend} found out: the probes it used (the others are "not probed"). */
+export interface BackendChoice {
+  readonly backend: Backend;
+  readonly reasons: string[];
+  readonly gpu: WebGpuProbe;
+  readonly native: NativeProbe;
+}
+
+const GPU_NOT_PROBED: WebGpuProbe = { available: false, shaderF16: false, reason: 'WebGPU was not probed' };
+const NATIVE_NOT_PROBED: NativeProbe = { available: false, reason: 'onnxruntime-node was not probed' };
+
+/**
+ * Picks the backend for a preference, probing only what it needs. `auto`: in Node, `native` when
+ * onnxruntime-node loads; else WebGPU when an adapter exists; else WASM, each fallback with its reason.
+ * An explicit backend that is unavailable is `BACKEND_UNAVAILABLE`; an unknown one `INPUT_INVALID`.
  *
  * @example
  * ```ts
- * const { backend, reasons } = chooseBackend('auto', await probeWebGpu());
+ * const { backend, reasons } = await chooseBackend('auto'); // 'native' in Node with onnxruntime-node
  * ```
  */
-export function chooseBackend(
-  preference: BackendPreference,
-  gpu: WebGpuProbe,
-): { backend: Backend; reasons: string[] } {
-  if (preference !== 'auto' && preference !== 'webgpu' && preference !== 'wasm') {
-    throw new BertwebError('INPUT_INVALID', `unknown backend ${JSON.stringify(preference)}: use auto, webgpu or wasm`);
+export async function chooseBackend(preference: BackendPreference = 'auto'): Promise<BackendChoice> {
+  if (!BACKEND_PREFERENCES.includes(preference)) {
+    throw new BertwebError(
+      'INPUT_INVALID',
+      `unknown backend ${JSON.stringify(preference)}: use auto, webgpu, wasm or native`,
+    );
   }
-  if (preference === 'wasm') return { backend: 'wasm', reasons: ['WASM requested'] };
-  if (gpu.available)
-    return { backend: 'webgpu', reasons: [preference === 'auto' ? 'auto: WebGPU adapter found' : 'WebGPU requested'] };
+  if (preference === 'wasm') {
+    return { backend: 'wasm', reasons: ['WASM requested'], gpu: GPU_NOT_PROBED, native: NATIVE_NOT_PROBED };
+  }
+  const reasons: string[] = [];
+  let native = NATIVE_NOT_PROBED;
+  if (preference === 'native' || (preference === 'auto' && isNodeRuntime())) {
+    native = await probeNative();
+    if (native.available) {
+      const version = native.version ? ` ${native.version}` : '';
+      reasons.push(
+        preference === 'auto' ? `auto: onnxruntime-node${version} loaded; using native` : 'native requested',
+      );
+      return { backend: 'native', reasons, gpu: GPU_NOT_PROBED, native };
+    }
+    if (preference === 'native') {
+      throw new BertwebError('BACKEND_UNAVAILABLE', `the native backend was requested but ${native.reason}`, {
+        backend: 'native',
+      });
+    }
+    reasons.push(`auto: ${native.reason}`);
+  }
+  const gpu = await probeWebGpu();
+  if (gpu.available) {
+    reasons.push(preference === 'auto' ? 'auto: WebGPU adapter found' : 'WebGPU requested');
+    return { backend: 'webgpu', reasons, gpu, native };
+  }
   if (preference === 'webgpu') {
-    throw new BertwebError('BACKEND_UNAVAILABLE', `WebGPU was requested but ${gpu.reason ?? 'is unavailable'}`);
+    throw new BertwebError('BACKEND_UNAVAILABLE', `WebGPU was requested but ${gpu.reason ?? 'is unavailable'}`, {
+      backend: 'webgpu',
+    });
   }
-  return { backend: 'wasm', reasons: [`auto: ${gpu.reason ?? 'WebGPU unavailable'}; using WASM`] };
+  reasons.push(`auto: ${gpu.reason ?? 'WebGPU unavailable'}; using WASM`);
+  return { backend: 'wasm', reasons, gpu, native };
 }
 
 /**
  * The dtypes to try, best first, for a backend (an explicit dtype is the only candidate).
  * WASM: q8 then fp32. WebGPU: fp16 when `shader-f16` exists, then fp32, then q4.
+ * Native: q8 then fp32, as on WASM: onnxruntime-node's MatMulInteger kernels (AVX2 `vpmaddubsw`,
+ * AVX-512 VNNI) are never slower than its fp32 GEMMs on x86. Raw onnxruntime-node, DistilRuBERT-tiny
+ * shape, STS-B sentences, 2 threads, two interleaved sessions on a shared 2-core Xeon (VNNI): q8 ran
+ * 1.5-1.7x fp32 one sentence at a time and 1.04-1.2x in length-sorted batches of 16; bench/RESULTS.md
+ * had 1.3-1.5x on AVX2 EPYC cores in batches of 32. fp16 comes last: the CPU provider has few fp16
+ * kernels and casts around the others.
  *
  * @example
  * ```ts
@@ -112,7 +173,7 @@ export function dtypeCandidates(backend: Backend, gpu: WebGpuProbe, requested?: 
     }
     return [requested];
   }
-  if (backend === 'wasm') return ['q8', 'fp32', 'q4', 'fp16'];
+  if (backend === 'wasm' || backend === 'native') return ['q8', 'fp32', 'q4', 'fp16'];
   return gpu.shaderF16 ? ['fp16', 'fp32', 'q4', 'q8'] : ['fp32', 'q4', 'q8', 'fp16'];
 }
 
@@ -136,12 +197,19 @@ export function assertDtypeRuns(backend: Backend, dtype: Dtype, gpu: WebGpuProbe
   }
 }
 
+/** What the session found out, for {@link makeReport}. */
+export interface ReportDetails {
+  readonly native?: NativeProbe;
+  /** The session's CPU threads (`Session.threads`). */
+  readonly threads?: number;
+}
+
 /**
- * Assembles the report shown to users: chosen backend, dtype, file, and every reason.
+ * Assembles the report shown to users: chosen backend, dtype, file, every reason, the threads used.
  *
  * @example
  * ```ts
- * makeReport('wasm', 'q8', gpu, ['WASM requested']).wasm.threads;
+ * makeReport('native', 'q8', gpu, ['native requested'], { native, threads: session.threads }).native.threads;
  * ```
  */
 export function makeReport(
@@ -149,7 +217,9 @@ export function makeReport(
   dtype: Dtype,
   gpu: WebGpuProbe,
   reasons: readonly string[],
+  details: ReportDetails = {},
 ): BackendReport {
+  const native = details.native ?? NATIVE_NOT_PROBED;
   return {
     backend,
     dtype,
@@ -161,7 +231,16 @@ export function makeReport(
       ...(gpu.adapter ? { adapter: gpu.adapter } : {}),
       ...(gpu.limits ? { limits: gpu.limits } : {}),
     },
-    wasm: { threads: wasmThreads(), simd: wasmSimdSupported(), crossOriginIsolated: isCrossOriginIsolated() },
+    wasm: {
+      threads: backend !== 'native' && details.threads !== undefined ? details.threads : wasmThreads(),
+      simd: wasmSimdSupported(),
+      crossOriginIsolated: isCrossOriginIsolated(),
+    },
+    native: {
+      available: native.available,
+      ...(native.version ? { version: native.version } : {}),
+      ...(backend === 'native' && details.threads !== undefined ? { threads: details.threads } : {}),
+    },
   };
 }
 

@@ -20,6 +20,7 @@ function encoding(ids: number[]): Encoding {
 /** A session whose per-token output is the input id (as float) and whose pooled output is the row sum. */
 class FakeSession implements Session {
   readonly backend = 'wasm' as const;
+  readonly threads = 1;
   readonly inputNames = ['input_ids', 'attention_mask'];
   readonly outputNames = ['per_token', 'pooled'];
   readonly runs: { dims: readonly number[]; ids: bigint[]; mask: bigint[] }[] = [];

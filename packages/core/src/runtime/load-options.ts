@@ -8,9 +8,12 @@ import type { LoadModelOptions } from './types.js';
 export const LOAD_OPTION_KEYS = [
   'backend',
   'dtype',
+  'numThreads',
   'maxBatchTokens',
   'maxBatchSize',
   'lowercase',
+  'convert',
+  'keepCheckpoint',
   'onProgress',
   'hubBaseUrl',
   'revision',
@@ -27,7 +30,7 @@ type MissingLoadKeys = Exclude<keyof LoadModelOptions, (typeof LOAD_OPTION_KEYS)
 const _everyLoadKey: [MissingLoadKeys] extends [never] ? true : MissingLoadKeys = true;
 void _everyLoadKey;
 
-const BACKENDS = ['auto', 'webgpu', 'wasm'] as const;
+const BACKENDS = ['auto', 'webgpu', 'wasm', 'native'] as const;
 
 /**
  * Checks the types and ranges of the loading options (`INPUT_INVALID` naming the option); unknown keys
@@ -36,15 +39,18 @@ const BACKENDS = ['auto', 'webgpu', 'wasm'] as const;
  * @example
  * ```ts
  * checkLoadOptions({ backend: 'wasm', retries: 2 }); // ok
- * checkLoadOptions({ backend: 'gpu' }); // INPUT_INVALID: backend must be one of "auto", "webgpu", "wasm"
+ * checkLoadOptions({ backend: 'gpu' }); // INPUT_INVALID: backend must be one of "auto", "webgpu", "wasm", "native"
  * ```
  */
 export function checkLoadOptions(options: LoadModelOptions): void {
   check.oneOf(options.backend, 'backend', BACKENDS);
   check.oneOf(options.dtype, 'dtype', DTYPES);
+  check.int(options.numThreads, 'numThreads', 1, 1024);
   check.int(options.maxBatchTokens, 'maxBatchTokens', 1);
   check.int(options.maxBatchSize, 'maxBatchSize', 1);
   check.bool(options.lowercase, 'lowercase');
+  check.bool(options.convert, 'convert');
+  check.bool(options.keepCheckpoint, 'keepCheckpoint');
   check.callback(options.onProgress, 'onProgress');
   if (options.hubBaseUrl !== undefined) check.text(options.hubBaseUrl, 'hubBaseUrl');
   if (options.revision !== undefined && check.text(options.revision, 'revision') === '') {

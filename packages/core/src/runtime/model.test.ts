@@ -1,5 +1,7 @@
-// loadModel end to end on the committed fixtures: ORT-web WASM in Node against the PyTorch references.
+// loadModel end to end on the committed fixtures: ORT-web WASM and onnxruntime-node (native) in Node
+// against the PyTorch references.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -104,6 +106,67 @@ describe.each(FIXTURES)('fixture %s on WASM (Node)', (fixture) => {
   });
 });
 
+describe.each(FIXTURES)('fixture %s on native (onnxruntime-node)', (fixture) => {
+  it('matches the PyTorch reference within 1e-4 for every case', async () => {
+    const model = await loadModel(join(fixturesDir, fixture), { backend: 'native' });
+    loaded.push(model);
+    expect(model.backend.backend).toBe('native');
+    expect(model.backend.dtype).toBe('fp32');
+    expect(model.backend.native).toMatchObject({ available: true, version: expect.any(String) });
+    expect(model.backend.native.threads).toBeGreaterThanOrEqual(1);
+    const diffs: Record<string, number> = {};
+    for (const c of referenceCases(fixture)) {
+      const results = await model.infer(encodingsOf(c));
+      for (const out of results)
+        for (const tensor of Object.values(out)) expect(tensor.data).toBeInstanceOf(Float32Array);
+      diffs[c.name] = maxDiff(c, results, fixture.endsWith('seq-cls'));
+    }
+    console.info(`parity ${fixture} (native): ${JSON.stringify(diffs)}`);
+    for (const diff of Object.values(diffs)) expect(diff).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describe('threads', () => {
+  it('native sessions take the per-load numThreads, else the default, and report it', async () => {
+    const one = await loadModel(join(fixturesDir, 'bert-base'), { backend: 'native', numThreads: 1 });
+    const two = await loadModel(join(fixturesDir, 'bert-base'), { backend: 'native', numThreads: 2 });
+    const auto = await loadModel(join(fixturesDir, 'bert-base'), { backend: 'native' });
+    loaded.push(one, two, auto);
+    expect(one.backend.native.threads).toBe(1);
+    expect(two.backend.native.threads).toBe(2);
+    expect(auto.backend.native.threads).toBeGreaterThanOrEqual(1);
+    expect(auto.backend.native.threads).toBeLessThanOrEqual(availableParallelism());
+    // The thread count changes how the work is split, not the numbers (beyond float reassociation).
+    const padded = referenceCases('bert-base').find((c) => c.name === 'padded') as ReferenceCase;
+    for (const model of [one, two]) {
+      expect(maxDiff(padded, await model.infer(encodingsOf(padded)))).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  it('WASM runs min(4, cores) threads in Node by default; a later load asking for another count is told why', async () => {
+    // The WASM parity loads above started onnxruntime-web in this process with the default count.
+    const expected = Math.min(4, availableParallelism());
+    const first = await loadModel(join(fixturesDir, 'bert-base'), { backend: 'wasm' });
+    loaded.push(first);
+    expect(first.backend.wasm.threads).toBe(expected);
+    expect(first.backend.native.threads).toBeUndefined();
+    const other = await loadModel(join(fixturesDir, 'bert-base'), { backend: 'wasm', numThreads: expected + 1 });
+    loaded.push(other);
+    expect(other.backend.wasm.threads).toBe(expected);
+    expect(other.backend.reasons.join(' ')).toContain(
+      `${expected + 1} WASM threads were asked for, but onnxruntime-web started with ${expected}`,
+    );
+  });
+
+  it('numThreads must be a positive integer', async () => {
+    for (const numThreads of [0, 1.5, '2', -1]) {
+      await expect(
+        loadModel(join(fixturesDir, 'bert-base'), { backend: 'native', numThreads: numThreads as number }),
+      ).rejects.toMatchObject({ code: 'INPUT_INVALID', details: { argument: 'numThreads' } });
+    }
+  });
+});
+
 describe('concurrent calls', () => {
   it('coalesce into one padded batch and give the same numbers as separate calls', async () => {
     const model = await loadModel(join(fixturesDir, 'bert-base'), { backend: 'wasm' });
@@ -164,6 +227,9 @@ describe('bad models and calls get coded errors', () => {
       f['onnx/model.onnx'] = (f['onnx/model.onnx'] as Uint8Array).slice(0, 5000);
     });
     await expect(loadModel(truncated, { backend: 'wasm' })).rejects.toMatchObject({ code: 'MODEL_INVALID' });
+    // onnxruntime-node says it in its own words: the same codes.
+    await expect(loadModel(garbage, { backend: 'native' })).rejects.toMatchObject({ code: 'MODEL_INVALID' });
+    await expect(loadModel(truncated, { backend: 'native' })).rejects.toMatchObject({ code: 'MODEL_INVALID' });
   });
 
   it('config that does not match the graph -> MODEL_INVALID / TOKENIZER_MISMATCH', async () => {
@@ -191,20 +257,30 @@ describe('bad models and calls get coded errors', () => {
     });
   });
 
-  it('explicit webgpu without WebGPU -> BACKEND_UNAVAILABLE; unknown backend -> INPUT_INVALID', async () => {
+  it('explicit webgpu without WebGPU -> BACKEND_UNAVAILABLE before any download; unknown backend -> INPUT_INVALID', async () => {
     await expect(loadModel(join(fixturesDir, 'bert-base'), { backend: 'webgpu' })).rejects.toMatchObject({
       code: 'BACKEND_UNAVAILABLE',
     });
+    const requests: string[] = [];
+    const fetch = async (input: RequestInfo | URL) => {
+      requests.push(String(input));
+      return new Response('{}');
+    };
+    await expect(
+      loadModel('owner/model', { backend: 'webgpu', hubBaseUrl: 'http://127.0.0.1:9', cache: false, fetch }),
+    ).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    expect(requests).toEqual([]);
     await expect(loadModel(join(fixturesDir, 'bert-base'), { backend: 'cuda' as 'wasm' })).rejects.toMatchObject({
       code: 'INPUT_INVALID',
     });
   });
 
-  it('auto falls back to WASM in Node and says why', async () => {
+  it('auto picks native in Node when onnxruntime-node loads, and says why', async () => {
     const model = await loadModel(join(fixturesDir, 'distilbert-base'));
     loaded.push(model);
-    expect(model.backend.backend).toBe('wasm');
-    expect(model.backend.reasons[0]).toMatch(/WebGPU is not available/);
+    expect(model.backend.backend).toBe('native');
+    expect(model.backend.reasons[0]).toMatch(/^auto: onnxruntime-node \S+ loaded; using native$/);
+    expect(model.backend.native.available).toBe(true);
     expect(model.inputNames).not.toContain('token_type_ids');
   });
 

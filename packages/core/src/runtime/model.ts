@@ -8,20 +8,21 @@ import { resolveSource } from '../sources/index.js';
 import { notifyProgress } from '../sources/progress.js';
 import { allOrAbort } from '../sources/read-group.js';
 import { readWithRepair } from '../sources/repair.js';
-import type { ModelFiles, ModelSource } from '../sources/types.js';
+import type { DeepPavlovSource, ModelFiles, ModelSource } from '../sources/types.js';
 import { loadTokenizer } from '../tokenizer/index.js';
 import type { Encoding, Tokenizer } from '../tokenizer/types.js';
 import {
+  assertBackendAvailable,
   assertDtypeRuns,
   chooseBackend,
   dtypeCandidates,
   makeReport,
-  probeWebGpu,
   WEBGPU_UNSUPPORTED_OPS,
   type WebGpuProbe,
 } from './backend.js';
 import { MicroBatcher } from './batcher.js';
 import { parseModelConfig, refineTask } from './config.js';
+import { ConversionNeeded, type ConversionReport, convertedFiles, findConvertible } from './conversion.js';
 import { checkLoadOptions, LOAD_OPTION_KEYS } from './load-options.js';
 import { type OnnxGraphSummary, summarizeOnnx } from './onnx-graph.js';
 import { createSession, type Session } from './session.js';
@@ -85,22 +86,110 @@ export type ExtraRead<T> = (context: {
  * does not parse or validate (`MODEL_INVALID`, `TOKENIZER_MISMATCH`, or any non-bertweb error, which
  * becomes `MODEL_INVALID`), that file is repaired like the model's own.
  *
+ * `forHead` names the head that will run the model (`'tagger'`, ...): a DeepPavlov config made for another
+ * head is refused with `INPUT_INVALID` before anything downloads.
+ *
  * @example
  * ```ts
- * const { model, extra: crf } = await loadModelWith(source, options, readCrf);
+ * const { model, extra: crf } = await loadModelWith(source, options, readCrf, 'tagger');
  * ```
  */
 export async function loadModelWith<T = undefined>(
   source: ModelSource,
   options: LoadModelOptions | null = {},
   extra?: ExtraRead<T>,
+  forHead?: string,
 ): Promise<{ readonly model: LoadedModel; readonly extra: T }> {
   // Options are checked before anything is fetched: unknown keys (a typo would be silently ignored) and types.
   options = check.options(options, 'options', LOAD_OPTION_KEYS);
   checkLoadOptions(options);
   throwIfAborted(options.signal);
+  // An explicit backend that cannot run here fails now, before any download.
+  await assertBackendAvailable(options.backend);
+  if (isDeepPavlovSource(source)) return loadDeepPavlov(source, options, extra, forHead);
   const files = resolveSource(source, options);
-  return readWithRepair(files, (tracked) => loadOnce(source, files, tracked, options, extra));
+  try {
+    return await readWithRepair(files, (tracked) => loadOnce(source, files, tracked, options, extra));
+  } catch (error) {
+    if (!(error instanceof ConversionNeeded)) throw error;
+    return loadConverted(source, files, error, options, extra);
+  }
+}
+
+function isDeepPavlovSource(source: ModelSource): source is DeepPavlovSource {
+  return typeof source === 'object' && source !== null && !(source instanceof URL) && 'deeppavlov' in source;
+}
+
+/**
+ * A DeepPavlov config: its tarball (in its download folder, whose cache holds the conversion) converted
+ * with its base transformer, in the dtype the backend prefers.
+ */
+async function loadDeepPavlov<T>(
+  source: DeepPavlovSource,
+  options: LoadModelOptions,
+  extra: ExtraRead<T> | undefined,
+  forHead: string | undefined,
+): Promise<{ readonly model: LoadedModel; readonly extra: T }> {
+  const converter = env.converter;
+  if (!converter?.deeppavlov) {
+    throw new BertwebError(
+      'UNSUPPORTED',
+      "loading a DeepPavlov config needs a converter: import 'bertweb' (it registers @bertweb/convert) or set env.converter",
+    );
+  }
+  if (options.convert === false) {
+    throw new BertwebError(
+      'MODEL_NOT_FOUND',
+      'a DeepPavlov config is always converted, and conversion is off (convert: false)',
+      {
+        reason: 'convert-disabled',
+      },
+    );
+  }
+  if (source.filesBaseUrl !== undefined) check.text(source.filesBaseUrl, 'filesBaseUrl');
+  const plan = await converter.deeppavlov(source.deeppavlov, {
+    ...(source.filesBaseUrl !== undefined ? { filesBaseUrl: source.filesBaseUrl } : {}),
+  });
+  if (forHead !== undefined && plan.head !== forHead) {
+    throw new BertwebError(
+      'INPUT_INVALID',
+      `DeepPavlov config ${plan.name} is a ${plan.task} config for the ${plan.head} head, not the ${forHead}`,
+      { config: plan.name, head: plan.head },
+    );
+  }
+  throwIfAborted(options.signal);
+  const cut = plan.archiveUrl.lastIndexOf('/') + 1;
+  const files = resolveSource({ url: plan.archiveUrl.slice(0, cut) }, options);
+  const base = plan.base ? resolveSource({ hub: plan.base }, options) : undefined;
+  const choice = await chooseBackend(options.backend ?? 'auto');
+  const dtype = options.dtype ?? (dtypeCandidates(choice.backend, choice.gpu)[0] as Dtype);
+  const needed = new ConversionNeeded(decodeURIComponent(plan.archiveUrl.slice(cut)), dtype, files.id, { plan, base });
+  return loadConverted(source, files, needed, options, extra);
+}
+
+/**
+ * Loads what {@link convertedFiles} gives for a source without ONNX files: converted now (then cached once
+ * the converted model loaded, i.e. verified) or read from the cache.
+ */
+async function loadConverted<T>(
+  source: ModelSource,
+  files: ModelFiles,
+  needed: ConversionNeeded,
+  options: LoadModelOptions,
+  extra: ExtraRead<T> | undefined,
+): Promise<{ readonly model: LoadedModel; readonly extra: T }> {
+  const converted = await convertedFiles(files, needed, options);
+  const loadOptions = { ...options, dtype: needed.dtype };
+  const loaded = await readWithRepair(converted.files, (tracked) =>
+    loadOnce(source, converted.files, tracked, loadOptions, extra, converted.report),
+  );
+  try {
+    await converted.commit();
+  } catch (error) {
+    await loaded.model.dispose();
+    throw error;
+  }
+  return loaded;
 }
 
 /**
@@ -136,6 +225,7 @@ async function loadOnce<T>(
   tracked: TrackedFiles,
   options: LoadModelOptions,
   extra: ExtraRead<T> | undefined,
+  conversion?: ConversionReport,
 ): Promise<{ readonly model: LoadedModel; readonly extra: T }> {
   const { signal } = options;
   let configRead: Promise<ModelInfo> | undefined;
@@ -157,8 +247,8 @@ async function loadOnce<T>(
           }),
         )),
       async (group) => {
-        const gpu = options.backend === 'wasm' ? NO_GPU_PROBE : await probeWebGpu();
-        const choice = chooseBackend(options.backend ?? 'auto', gpu);
+        const choice = await chooseBackend(options.backend ?? 'auto');
+        const { gpu, native } = choice;
         const reasons = [...choice.reasons];
         const read = await readVariant(
           tracked.part('onnx'),
@@ -167,7 +257,7 @@ async function loadOnce<T>(
           { ...options, signal: group },
           reasons,
         );
-        return { ...read, gpu, choice, reasons };
+        return { ...read, gpu, native, choice, reasons };
       },
       async (group) => {
         if (!extra) return undefined as T;
@@ -179,7 +269,7 @@ async function loadOnce<T>(
     signal,
   );
   let info = parsed;
-  const { dtype, bytes, gpu, choice, reasons } = variant;
+  const { dtype, bytes, gpu, native, choice, reasons } = variant;
   await tracked.check(['config', 'tokenizer'], () => checkVocab(info, tokenizer));
   const graph = await tracked.check(['onnx'], () => summarizeOnnx(bytes));
   await tracked.check(['config', 'tokenizer', 'onnx'], () => checkGraph(info, tokenizer, graph, DTYPE_FILES[dtype]));
@@ -200,19 +290,25 @@ async function loadOnce<T>(
   }
 
   let session: Session;
+  const sessionOptions = { numThreads: options.numThreads, reasons };
   try {
-    session = await tracked.check(['onnx'], () => createSession(bytes, backend));
+    session = await tracked.check(['onnx'], () => createSession(bytes, backend, sessionOptions));
   } catch (error) {
-    if (!(backend === 'webgpu' && options.backend !== 'webgpu' && isBackendFailure(error))) throw error;
-    reasons.push(`auto: WebGPU session failed (${(error as Error).message}); using WASM`);
+    if (!(backend !== 'wasm' && (options.backend ?? 'auto') === 'auto' && isBackendFailure(error))) throw error;
+    reasons.push(
+      `auto: ${backend === 'native' ? 'native' : 'WebGPU'} session failed (${(error as Error).message}); using WASM`,
+    );
     backend = 'wasm';
-    session = await tracked.check(['onnx'], () => createSession(bytes, backend));
+    session = await tracked.check(['onnx'], () => createSession(bytes, backend, sessionOptions));
   }
   let model: Model;
   try {
     throwIfAborted(signal);
     info = refineTask(info, session.outputNames);
-    const report = makeReport(backend, dtype, gpu, reasons);
+    const report = {
+      ...makeReport(backend, dtype, gpu, reasons, { native, threads: session.threads }),
+      ...(conversion ? { converted: conversion } : {}),
+    };
     model = new Model(source, files, info, tokenizer, report, session, options);
   } catch (error) {
     await session.dispose();
@@ -227,11 +323,8 @@ async function loadOnce<T>(
   return { model, extra: extraResult };
 }
 
-const NO_GPU_PROBE: WebGpuProbe = { available: false, shaderF16: false, reason: 'WASM requested' };
-
 /**
- * The ONNX file to run: the first candidate dtype whose file exists (the last one is read without
- * asking). A candidate that exists by `exists` but is not found when read (a server whose HEAD and GET
+ * The ONNX file to run: the first candidate dtype whose file exists. A candidate that exists by `exists` but is not found when read (a server whose HEAD and GET
  * disagree) counts as absent.
  */
 async function readVariant(
@@ -244,8 +337,8 @@ async function readVariant(
   const candidates = dtypeCandidates(backend, gpu, options.dtype);
   for (const dtype of candidates) {
     const file = DTYPE_FILES[dtype];
-    const isLast = dtype === candidates[candidates.length - 1];
-    if (!isLast && !(await files.exists(file, { signal: options.signal }))) {
+    // Asked even for the last candidate: offline, a file remembered as missing must not be fetched.
+    if (!(await files.exists(file, { signal: options.signal }))) {
       reasons.push(`${file} not found`);
       continue;
     }
@@ -258,14 +351,16 @@ async function readVariant(
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
     } catch (error) {
-      if (isLast || !isBertwebError(error, 'MODEL_NOT_FOUND')) throw error;
+      if (!isBertwebError(error, 'MODEL_NOT_FOUND')) throw error;
       reasons.push(`${file} not found (its existence check said otherwise)`);
       continue;
     }
     reasons.push(`${backend}: using ${dtype} (${file})`);
     return { dtype, bytes };
   }
-  throw new BertwebError('MODEL_NOT_FOUND', `${files.id}: no ONNX file found`);
+  // No ONNX file at all: PyTorch / safetensors weights are converted (loadModelWith catches this), in the
+  // dtype this backend prefers, unless conversion is off or impossible (MODEL_NOT_FOUND saying why).
+  throw await findConvertible(files, candidates[0] as Dtype, options);
 }
 
 function isBackendFailure(error: unknown): boolean {

@@ -1,9 +1,11 @@
 /**
  * Loads onnxruntime-web once, lazily (never at module top level: a worker must `expose` its API
- * before any heavy import, and pages that never run a model never pay for ORT).
+ * before any heavy import, and pages that never run a model never pay for ORT), and decides its WASM
+ * thread count.
  */
 import type * as OrtModule from 'onnxruntime-web';
 import { env } from '../env.js';
+import { nodeBuiltinSync } from '../sources/platform.js';
 
 /** The onnxruntime-web module namespace. */
 export type Ort = typeof OrtModule;
@@ -18,22 +20,109 @@ export function isNodeRuntime(): boolean {
   return typeof proc?.versions?.node === 'string' && typeof (globalThis as { window?: unknown }).window === 'undefined';
 }
 
-/** Whether SharedArrayBuffer (and so WASM threads) is usable here. */
+/** Whether this page or worker is cross-origin isolated (browsers give SharedArrayBuffer only then). */
 export function isCrossOriginIsolated(): boolean {
   return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
 }
 
-/** The number of WASM threads bertweb asks ORT for, given the settings and the platform. */
+/** Whether WASM threads can run here: SharedArrayBuffer exists (Node, cross-origin isolated pages). */
+export function wasmThreadsSupported(): boolean {
+  return typeof SharedArrayBuffer === 'function' && (isNodeRuntime() || isCrossOriginIsolated());
+}
+
+/** Logical cores this process may use: `availableParallelism()` in Node, `hardwareConcurrency` elsewhere. */
+export function logicalCores(): number {
+  const os = nodeBuiltinSync<{ availableParallelism?: () => number; cpus: () => unknown[] }>('node:os');
+  const count = os
+    ? (os.availableParallelism?.() ?? os.cpus().length)
+    : (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, Math.floor(count ?? 2));
+}
+
+/** A thread count from an option or setting: a positive integer, or `undefined` for the default. */
+function threadSetting(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.max(1, Math.floor(value));
+}
+
+/**
+ * The WASM thread count a load asks for: its `numThreads`, else `env.numThreads`, else min(4, cores);
+ * always 1 where SharedArrayBuffer is missing (ORT-web would fall back to 1 itself, with a warning).
+ *
+ * @example
+ * ```ts
+ * wasmThreadsFor(2); // 2 in Node or a cross-origin isolated page, 1 elsewhere
+ * ```
+ */
+export function wasmThreadsFor(numThreads?: number): number {
+  if (!wasmThreadsSupported()) return 1;
+  return threadSetting(numThreads) ?? threadSetting(env.numThreads) ?? Math.min(4, logicalCores());
+}
+
+/** The count ORT-web's WebAssembly started with in this realm; `undefined` until its first session. */
+let wasmStartedThreads: number | undefined;
+
+/**
+ * The WASM thread count of this realm: the running count once ORT-web's WebAssembly has started, else the
+ * count it would start with by the settings.
+ *
+ * @example
+ * ```ts
+ * makeReport(...).wasm.threads === wasmThreads();
+ * ```
+ */
 export function wasmThreads(): number {
-  if (env.numThreads !== undefined) return Math.max(1, Math.floor(env.numThreads));
-  if (isNodeRuntime() || !isCrossOriginIsolated()) return 1;
-  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
-  return Math.max(1, Math.min(4, cores));
+  return wasmStartedThreads ?? wasmThreadsFor();
+}
+
+/**
+ * Sets ORT-web's thread count before a WASM or WebGPU session is created, and returns the count the session
+ * will run with. ORT-web reads `env.wasm.numThreads` once, when its WebAssembly starts (the first session of
+ * the realm): the first call decides; a later one that asks for another count gets the running count and a
+ * reason in `reasons`.
+ *
+ * @example
+ * ```ts
+ * const threads = prepareWasmThreads(ort, options.numThreads, reasons);
+ * await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+ * ```
+ */
+export function prepareWasmThreads(ort: Ort, numThreads: number | undefined, reasons: string[]): number {
+  const wanted = wasmThreadsFor(numThreads);
+  const asked = threadSetting(numThreads) ?? threadSetting(env.numThreads);
+  if (asked !== undefined && asked > 1 && wanted === 1) {
+    reasons.push(
+      `${threadCount(asked)} were asked for, but SharedArrayBuffer is unavailable here (not cross-origin isolated); using 1`,
+    );
+  }
+  if (wasmStartedThreads === undefined) {
+    ort.env.wasm.numThreads = wanted;
+    wasmStartedThreads = wanted;
+  } else if (wanted !== wasmStartedThreads) {
+    reasons.push(
+      `${threadCount(wanted)} ${wanted === 1 ? 'was' : 'were'} asked for, but onnxruntime-web started with ${wasmStartedThreads} in this realm and reads the count only then; using ${wasmStartedThreads}`,
+    );
+  }
+  return wasmStartedThreads;
+}
+
+function threadCount(n: number): string {
+  return `${n} WASM thread${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Records the count ORT-web actually started with (it lowers `env.wasm.numThreads` to 1 where threads
+ * cannot run); call after the first session was created.
+ */
+export function confirmWasmThreads(ort: Ort): number {
+  const running = ort.env.wasm.numThreads;
+  if (typeof running === 'number' && running >= 1) wasmStartedThreads = running;
+  return wasmStartedThreads ?? 1;
 }
 
 /**
  * The ORT module: its node build in Node, the WebGPU build (which includes the WASM backend) in
- * browsers and workers.
+ * browsers and workers. Its `env.wasm.numThreads` is set to bertweb's default, so that sessions created on
+ * it directly start the WebAssembly with the same count as bertweb's own.
  *
  * @example
  * ```ts
@@ -47,7 +136,7 @@ export function loadOrt(): Promise<Ort> {
   ortPromise ??= (isNodeRuntime() ? import(/* @vite-ignore */ NODE_ENTRY) : import('onnxruntime-web/webgpu')).then(
     (mod) => {
       const ort = ((mod as { default?: Ort }).default ?? mod) as Ort;
-      ort.env.wasm.numThreads = wasmThreads();
+      if (wasmStartedThreads === undefined) ort.env.wasm.numThreads = wasmThreadsFor();
       if (env.wasmPaths !== undefined) ort.env.wasm.wasmPaths = env.wasmPaths;
       applyLogLevel(ort);
       return ort;
@@ -57,6 +146,6 @@ export function loadOrt(): Promise<Ort> {
 }
 
 /** `env.logLevel` may change at any time: sessions apply it when they are created. */
-export function applyLogLevel(ort: Ort): void {
+export function applyLogLevel(ort: { env: { logLevel?: string } }): void {
   ort.env.logLevel = env.logLevel;
 }

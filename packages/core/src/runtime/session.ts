@@ -1,7 +1,8 @@
 /** An ORT inference session with serialized runs and an explicit lifetime. */
 import type * as OrtModule from 'onnxruntime-web';
 import { BertwebError, throwIfAborted, toBertwebError } from '../errors.js';
-import { applyLogLevel, loadOrt, type Ort } from './ort.js';
+import { loadNativeOrt, type NativeOrt, nativeThreadsFor } from './native.js';
+import { applyLogLevel, confirmWasmThreads, loadOrt, type Ort, prepareWasmThreads } from './ort.js';
 import type { Backend } from './types.js';
 
 /** A dense tensor handed to or returned by a session. */
@@ -12,7 +13,7 @@ export interface RawTensor {
 }
 
 /**
- * One model graph loaded on one backend. Runs are queued: ORT-web sessions must not run concurrently.
+ * One model graph loaded on one backend. Runs are queued: ORT sessions must not run concurrently.
  *
  * @example
  * ```ts
@@ -23,6 +24,8 @@ export interface RawTensor {
  */
 export interface Session {
   readonly backend: Backend;
+  /** CPU threads it runs with: intra-op threads on native, the realm's WASM threads otherwise. */
+  readonly threads: number;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   /** Runs the graph; with `outputs`, only those are computed and returned (default: every output). */
@@ -38,26 +41,60 @@ export interface SessionRunOptions {
   readonly outputs?: readonly string[];
 }
 
+/** Options of {@link createSession}. */
+export interface CreateSessionOptions {
+  /** CPU threads (native: this session's; WASM: only honoured by the realm's first session). */
+  readonly numThreads?: number;
+  /** Receives a reason for each thread setting that could not be honoured. */
+  readonly reasons?: string[];
+}
+
 /**
- * Creates a session from ONNX bytes on a backend. ORT failures become `MODEL_INVALID` (bad bytes) or
- * `BACKEND_UNAVAILABLE` (the backend could not initialize).
+ * Creates a session from ONNX bytes on a backend: `wasm` and `webgpu` on onnxruntime-web, `native` on
+ * onnxruntime-node (CPU provider). ORT failures become `MODEL_INVALID` (bad bytes) or
+ * `BACKEND_UNAVAILABLE` (the backend could not initialize, or onnxruntime-node is missing).
  *
  * @example
  * ```ts
- * const session = await createSession(await files.bytes('onnx/model.onnx'), 'webgpu');
+ * const session = await createSession(await files.bytes('onnx/model.onnx'), 'native', { numThreads: 2 });
+ * session.threads; // 2
  * ```
  */
-export async function createSession(bytes: Uint8Array, backend: Backend): Promise<Session> {
-  const ort = await loadOrt();
-  applyLogLevel(ort);
-  let inner: OrtModule.InferenceSession;
-  try {
-    inner = await ort.InferenceSession.create(bytes, {
+export async function createSession(
+  bytes: Uint8Array,
+  backend: Backend,
+  options: CreateSessionOptions = {},
+): Promise<Session> {
+  const reasons = options.reasons ?? [];
+  let ort: Ort | NativeOrt;
+  let threads: number;
+  let sessionOptions: OrtModule.InferenceSession.SessionOptions;
+  if (backend === 'native') {
+    ort = await loadNativeOrt();
+    threads = nativeThreadsFor(options.numThreads);
+    sessionOptions = {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      // One graph at a time: BERT graphs are chains, parallel branches would only compete for the cores.
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    };
+  } else {
+    const web = await loadOrt();
+    ort = web;
+    threads = prepareWasmThreads(web, options.numThreads, reasons);
+    sessionOptions = {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
       // Keeps shapes flexible: the batcher pads to the longest sequence of each batch.
       enableMemPattern: backend === 'wasm',
-    });
+    };
+  }
+  applyLogLevel(ort);
+  let inner: OrtModule.InferenceSession;
+  try {
+    inner = await ort.InferenceSession.create(bytes, sessionOptions);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const code = /protobuf|parse|invalid model|load model|unrecognized|opset|type/i.test(message)
@@ -65,7 +102,8 @@ export async function createSession(bytes: Uint8Array, backend: Backend): Promis
       : 'BACKEND_UNAVAILABLE';
     throw new BertwebError(code, `could not create a ${backend} session: ${message}`, { backend }, { cause: error });
   }
-  return new OrtSession(ort, inner, backend);
+  if (backend !== 'native') threads = confirmWasmThreads(ort as Ort);
+  return new OrtSession(ort, inner, backend, threads);
 }
 
 class OrtSession implements Session {
@@ -75,9 +113,10 @@ class OrtSession implements Session {
   #disposed = false;
 
   constructor(
-    private readonly ort: Ort,
+    private readonly ort: Ort | NativeOrt,
     private readonly inner: OrtModule.InferenceSession,
     readonly backend: Backend,
+    readonly threads: number,
   ) {
     this.inputNames = [...inner.inputNames];
     this.outputNames = [...inner.outputNames];

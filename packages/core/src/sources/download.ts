@@ -11,7 +11,7 @@ import { type BodySink, type DownloadedBlob, MemorySink, outOfHeapSink } from '.
 import { announcedSha256, canDigest, sha256Hex } from './integrity.js';
 import { ProgressReporter } from './progress.js';
 import { abortError, anySignal, raceAbort, sleep } from './signals.js';
-import type { ProgressCallback } from './types.js';
+import type { FileStat, ProgressCallback } from './types.js';
 
 /** Upper bound of one backoff wait (also caps a server's `Retry-After`). */
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -155,6 +155,19 @@ async function download<R>(
  * ```
  */
 export async function probeFile(url: string, options: DownloadOptions): Promise<boolean> {
+  return (await statFile(url, options)) !== undefined;
+}
+
+/**
+ * What identifies the current version of a remote file, from a `HEAD` request: its size, strong ETag
+ * and the sha256 the hub announces. `undefined` when the file does not exist (as {@link probeFile}).
+ *
+ * @example
+ * ```ts
+ * const stat = await statFile(url, { file: 'pytorch_model.bin' }); // { size, etag, sha256 }
+ * ```
+ */
+export async function statFile(url: string, options: DownloadOptions): Promise<FileStat | undefined> {
   return withRetries(url, options, async (signal, watchdog) => {
     const fetchImpl = options.fetch ?? globalThis.fetch;
     watchdog.arm();
@@ -164,11 +177,11 @@ export async function probeFile(url: string, options: DownloadOptions): Promise<
       discardBody(response);
     }
     watchdog.disarm();
-    if (NOT_FOUND_STATUSES.has(response.status)) return false;
+    if (NOT_FOUND_STATUSES.has(response.status)) return undefined;
     if (isTransientStatus(response.status)) {
       throw new TransientFailure(`HTTP ${response.status}`, response.status, retryAfterMs(response));
     }
-    if (response.ok) return true;
+    if (response.ok) return statOf(response);
     throw new BertwebError('NETWORK', `checking ${options.file} at ${url} failed: HTTP ${response.status}`, {
       url,
       file: options.file,
@@ -176,6 +189,19 @@ export async function probeFile(url: string, options: DownloadOptions): Promise<
       attempts: 1,
     });
   });
+}
+
+/** Size, strong ETag and announced sha256 of a response (a ranged one gives its full size). */
+function statOf(response: Response): FileStat {
+  const range = parseContentRange(response.headers.get('content-range'));
+  const size = range?.size ?? parseLength(response.headers.get('content-length'));
+  const etag = response.headers.get('x-linked-etag') ?? response.headers.get('etag');
+  const sha256 = announcedSha256(response.headers);
+  return {
+    ...(size !== undefined ? { size } : {}),
+    ...(etag !== null && !/^W\//i.test(etag.trim()) ? { etag: etag.trim() } : {}),
+    ...(sha256 !== undefined ? { sha256 } : {}),
+  };
 }
 
 /** Aborts an attempt when no data arrives for the stall timeout. */

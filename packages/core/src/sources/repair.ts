@@ -37,6 +37,8 @@ export async function readWithRepair<T>(files: ModelFiles, read: (tracked: Track
     try {
       return await read(tracked);
     } catch (error) {
+      // Not a failure of these files (e.g. "no ONNX file: convert the checkpoint"): nothing to repair or drop.
+      if ((error as { keepsFiles?: unknown }).keepsFiles === true) throw error;
       const blamed = suspectFilesOf(error);
       if (repair) {
         if (blamed) await tracked.evict(blamed).catch(() => []);

@@ -59,6 +59,12 @@ export function parseSource(source: ModelSource, options: SourceOptions = {}): P
     if (!url) throw new BertwebError('INPUT_INVALID', `not a URL: "${String(source.url)}"`);
     return parseUrl(url);
   }
+  if ('deeppavlov' in source) {
+    throw new BertwebError(
+      'UNSUPPORTED',
+      'a DeepPavlov config is not a folder of files: load it with loadModel or a head (createTagger, ...)',
+    );
+  }
   if ('path' in source) {
     if (typeof source.path !== 'string' || source.path === '') {
       throw new BertwebError('INPUT_INVALID', 'a { path } source needs a non-empty string');

@@ -2,7 +2,8 @@
 
 /** Download and cache progress, per file (Transformers.js-compatible shape). */
 export interface ProgressEvent {
-  readonly status: 'initiate' | 'download' | 'progress' | 'done' | 'ready';
+  /** `convert`: a checkpoint is being converted at load time (`fraction` tells how far). */
+  readonly status: 'initiate' | 'download' | 'progress' | 'done' | 'convert' | 'ready';
   /** File name inside the model folder, e.g. `onnx/model_quantized.onnx`. */
   readonly file: string;
   readonly loaded: number;
@@ -10,6 +11,8 @@ export interface ProgressEvent {
   readonly total: number;
   /** True when the bytes came from the cache. */
   readonly cached?: boolean;
+  /** `convert` events: the share of the conversion done, 0 to 1. */
+  readonly fraction?: number;
 }
 
 /** Callback receiving {@link ProgressEvent}s. */
@@ -30,7 +33,25 @@ export type ModelSource =
   | { readonly hub: string; readonly revision?: string; readonly baseUrl?: string }
   | { readonly url: string | URL }
   | { readonly path: string }
-  | { readonly files: FileMap; readonly name?: string };
+  | { readonly files: FileMap; readonly name?: string }
+  | DeepPavlovSource;
+
+/**
+ * A DeepPavlov config as a source: its JSON (an object or JSON text) or the name of one of DeepPavlov 1.7's
+ * BERT-family configs. Its tarball is downloaded (from `filesBaseUrl` in place of the config's host when
+ * given), unpacked, converted with the config's base transformer and cached; its settings become the head's
+ * defaults. Loaded by `loadModel` and the heads (it is not a folder of files).
+ *
+ * @example
+ * ```ts
+ * const tagger = await createTagger({ deeppavlov: 'ner_rus_bert', filesBaseUrl: 'http://mirror.local' });
+ * ```
+ */
+export interface DeepPavlovSource {
+  readonly deeppavlov: unknown;
+  /** Replaces the scheme and host (and adds any path) of the config's download URLs: a mirror. */
+  readonly filesBaseUrl?: string;
+}
 
 /** Options for resolving and reading a source; each defaults to the `env` setting of the same name. */
 export interface SourceOptions {
@@ -52,6 +73,54 @@ export interface SourceOptions {
   readonly stallTimeoutMs?: number;
 }
 
+/**
+ * What identifies the current version of a file without reading it (a hub file's sha256 or ETag, a
+ * local file's size and modification time): conversions of a checkpoint are cached under it.
+ *
+ * @example
+ * ```ts
+ * const stat: FileStat = { size: 711_456_796, sha256: 'b6f2...' };
+ * ```
+ */
+export interface FileStat {
+  readonly size?: number;
+  /** Strong ETag (or `mtime:<ms>` for a local file). */
+  readonly etag?: string;
+  /** sha256 the server announced (the hub does for LFS files). */
+  readonly sha256?: string;
+}
+
+/**
+ * A file handed out as a Blob that need not be in the JavaScript heap (a temp file in Node, browser blob
+ * storage): what a converter reads in ranges. `dispose()` frees its storage.
+ *
+ * @example
+ * ```ts
+ * const { blob, dispose } = await files.blob('pytorch_model.bin');
+ * ```
+ */
+export interface FileBlob {
+  readonly blob: Blob;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Files derived from a source (a checkpoint converted to ONNX), kept in the model cache beside its
+ * downloads, under names of the deriver's choosing (`.bertweb/converted/...`).
+ *
+ * @example
+ * ```ts
+ * await files.derived?.put('.bertweb/converted/0.2.0/q8/manifest.json', bytes);
+ * ```
+ */
+export interface DerivedFiles {
+  get(name: string): Promise<Uint8Array | undefined>;
+  /** Stores a complete file; honours `signal` until the write commits. */
+  put(name: string, bytes: Uint8Array, options?: { readonly signal?: AbortSignal }): Promise<void>;
+  /** Deletes one name, or every name under a prefix ending in `/`; returns the count removed. */
+  delete(nameOrPrefix: string): Promise<number>;
+}
+
 /** Read access to the files of one model folder. */
 export interface ModelFiles {
   /** Human-readable identity (path, URL or hub id@revision), used in messages and cache keys. */
@@ -67,6 +136,18 @@ export interface ModelFiles {
   text(name: string, options?: { readonly signal?: AbortSignal }): Promise<string>;
   /** Parsed JSON of a file; `MODEL_INVALID` when it does not parse. */
   json<T = unknown>(name: string, options?: { readonly signal?: AbortSignal }): Promise<T>;
+  /**
+   * A (large) file as a Blob kept out of the JavaScript heap where the platform allows, never cached: a
+   * checkpoint a converter streams through. `MODEL_NOT_FOUND` if missing.
+   */
+  blob?(
+    name: string,
+    options?: { readonly signal?: AbortSignal; readonly onProgress?: ProgressCallback },
+  ): Promise<FileBlob>;
+  /** What identifies the file's current version, without reading it; `undefined` when it does not exist. */
+  stat?(name: string, options?: { readonly signal?: AbortSignal }): Promise<FileStat | undefined>;
+  /** Storage for files derived from this source (converted models); absent when nothing is cached. */
+  readonly derived?: DerivedFiles;
   /**
    * Discards this source's copy of `name` when nothing vouches for it (a cached or downloaded file
    * without a verified sha256), so that the next read fetches it again; a loader calls it for files that

@@ -1,5 +1,5 @@
 import { BertwebError } from '../../errors.js';
-import type { EvictedCopy, ModelFiles, ProgressCallback } from '../types.js';
+import type { EvictedCopy, FileBlob, FileStat, ModelFiles, ProgressCallback } from '../types.js';
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -30,6 +30,20 @@ export abstract class BaseModelFiles implements ModelFiles {
         { cause: error },
       );
     }
+  }
+
+  /** By default the bytes, as a Blob (sources with out-of-heap storage override this). */
+  async blob(
+    name: string,
+    options?: { readonly signal?: AbortSignal; readonly onProgress?: ProgressCallback },
+  ): Promise<FileBlob> {
+    const bytes = await this.bytes(name, options);
+    return { blob: new Blob([bytes as BlobPart]), dispose: async () => {} };
+  }
+
+  /** By default only whether the file exists (sources that know more override this). */
+  async stat(name: string, options?: { readonly signal?: AbortSignal }): Promise<FileStat | undefined> {
+    return (await this.exists(name, options)) ? {} : undefined;
   }
 
   /**

@@ -1,12 +1,14 @@
 import type * as FsPromises from 'node:fs/promises';
 import type * as Path from 'node:path';
 import { BertwebError, throwIfAborted } from '../../errors.js';
+import { selectCache } from '../cache/default-cache.js';
 import { normalizeFileName } from '../names.js';
 import { nodeBuiltin } from '../platform.js';
 import { combineProgress, ProgressReporter } from '../progress.js';
 import { anySignal } from '../signals.js';
-import type { ProgressCallback, SourceOptions } from '../types.js';
+import type { DerivedFiles, FileBlob, FileStat, ProgressCallback, SourceOptions } from '../types.js';
 import { BaseModelFiles } from './base-files.js';
+import { CacheDerivedFiles } from './derived-files.js';
 
 /** Error codes of `fs` that mean "this file is not there (for us)". */
 const MISSING_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM']);
@@ -22,6 +24,34 @@ export class LocalModelFiles extends BaseModelFiles {
     private readonly options: SourceOptions = {},
   ) {
     super();
+    const cache = selectCache(options.cache);
+    // Converted models of a local checkpoint go to the model cache, keyed by the folder's file URL.
+    this.derived = cache
+      ? new CacheDerivedFiles(cache, (name) => `file://${id.split('\\').join('/').replace(/\/?$/, '/')}${name}`)
+      : undefined;
+  }
+
+  readonly derived: DerivedFiles | undefined;
+
+  /** A file-backed Blob (`fs.openAsBlob`): a checkpoint is read in ranges, never whole. */
+  override async blob(name: string, options?: { readonly signal?: AbortSignal }): Promise<FileBlob> {
+    const file = normalizeFileName(name);
+    throwIfAborted(this.options.signal);
+    throwIfAborted(options?.signal);
+    if (!(await this.exists(file))) throw this.notFound(file);
+    const { openAsBlob } = await nodeBuiltin<typeof import('node:fs')>('node:fs');
+    return { blob: await openAsBlob(await this.pathOf(file)), dispose: async () => {} };
+  }
+
+  /** Size and modification time (a changed checkpoint is converted again). */
+  override async stat(name: string): Promise<FileStat | undefined> {
+    const fs = await nodeBuiltin<typeof FsPromises>('node:fs/promises');
+    try {
+      const stats = await fs.stat(await this.pathOf(normalizeFileName(name)));
+      return stats.isFile() ? { size: stats.size, etag: `mtime:${stats.mtimeMs}` } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async pathOf(file: string): Promise<string> {

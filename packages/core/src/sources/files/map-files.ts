@@ -2,7 +2,7 @@ import { BertwebError, throwIfAborted } from '../../errors.js';
 import { detectDroppedRoot, normalizeFileName } from '../names.js';
 import { combineProgress, ProgressReporter } from '../progress.js';
 import { anySignal, raceAbort } from '../signals.js';
-import type { FileMap, ProgressCallback, SourceOptions } from '../types.js';
+import type { FileBlob, FileMap, FileStat, ProgressCallback, SourceOptions } from '../types.js';
 import { BaseModelFiles } from './base-files.js';
 
 type FileValue = Uint8Array | ArrayBuffer | Blob;
@@ -44,6 +44,26 @@ export class FileMapModelFiles extends BaseModelFiles {
 
   async exists(name: string): Promise<boolean> {
     return this.files.has(normalizeFileName(name));
+  }
+
+  /** A Blob or File given as such stays what it is (a dropped 700 MB checkpoint is never read whole). */
+  override async blob(
+    name: string,
+    options?: { readonly signal?: AbortSignal; readonly onProgress?: ProgressCallback },
+  ): Promise<FileBlob> {
+    const value = this.files.get(normalizeFileName(name));
+    if (value instanceof Blob) {
+      throwIfAborted(this.options.signal);
+      throwIfAborted(options?.signal);
+      return { blob: value, dispose: async () => {} };
+    }
+    return super.blob(name, options);
+  }
+
+  override async stat(name: string): Promise<FileStat | undefined> {
+    const value = this.files.get(normalizeFileName(name));
+    if (value === undefined) return undefined;
+    return { size: value instanceof Blob ? value.size : value.byteLength };
   }
 
   async bytes(

@@ -1,12 +1,22 @@
 import { BertwebError, isBertwebError, throwIfAborted } from '../../errors.js';
 import { selectCache } from '../cache/default-cache.js';
-import { type DownloadResult, downloadFile, probeFile } from '../download.js';
+import { type DownloadResult, downloadBlob, downloadFile, probeFile, statFile } from '../download.js';
 import { canDigest, sha256Hex } from '../integrity.js';
 import { normalizeFileName } from '../names.js';
 import { combineProgress, ProgressReporter } from '../progress.js';
 import { anySignal, raceAbort } from '../signals.js';
-import type { CacheEntry, EvictedCopy, ModelCache, ProgressCallback, SourceOptions } from '../types.js';
+import type {
+  CacheEntry,
+  DerivedFiles,
+  EvictedCopy,
+  FileBlob,
+  FileStat,
+  ModelCache,
+  ProgressCallback,
+  SourceOptions,
+} from '../types.js';
 import { BaseModelFiles } from './base-files.js';
+import { CacheDerivedFiles } from './derived-files.js';
 
 /** How this source obtained the copy of a file it handed out last. */
 interface Copy {
@@ -41,6 +51,43 @@ export class RemoteModelFiles extends BaseModelFiles {
   ) {
     super();
     this.cache = selectCache(options.cache);
+    this.derived = this.cache ? new CacheDerivedFiles(this.cache, (name) => this.fileUrl(name)) : undefined;
+  }
+
+  /** Converted models of this source live in its cache, under `.bertweb/` URLs of the source. */
+  readonly derived: DerivedFiles | undefined;
+
+  /**
+   * The file as a Blob out of the JavaScript heap (a temp file in Node), verified like any download and
+   * never cached: a checkpoint a converter streams through. A copy already in the cache is used as is.
+   */
+  override async blob(
+    name: string,
+    options?: { readonly signal?: AbortSignal; readonly onProgress?: ProgressCallback },
+  ): Promise<FileBlob> {
+    const file = normalizeFileName(name);
+    const url = this.fileUrl(file);
+    const linked = anySignal([this.options.signal, options?.signal]);
+    try {
+      throwIfAborted(linked.signal);
+      const cached = await this.cachedBytes(url, linked.signal);
+      if (cached) return { blob: new Blob([cached as BlobPart]), dispose: async () => {} };
+      const onProgress = combineProgress(this.options.onProgress, options?.onProgress);
+      return await downloadBlob(url, { ...this.transfer(linked.signal), file, sourceId: this.id, onProgress });
+    } finally {
+      linked.dispose();
+    }
+  }
+
+  /** Size, ETag and sha256 from a HEAD request (the version a conversion is cached under). */
+  override async stat(name: string, options?: { readonly signal?: AbortSignal }): Promise<FileStat | undefined> {
+    const file = normalizeFileName(name);
+    const linked = anySignal([this.options.signal, options?.signal]);
+    try {
+      return await statFile(this.fileUrl(file), { ...this.transfer(linked.signal), file, sourceId: this.id });
+    } finally {
+      linked.dispose();
+    }
   }
 
   /** The URL a file is fetched from (and cached under). */

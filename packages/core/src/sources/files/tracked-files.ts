@@ -1,6 +1,6 @@
 import { BertwebError, toBertwebError } from '../../errors.js';
 import { normalizeFileName } from '../names.js';
-import type { EvictedCopy, ModelFiles, ProgressCallback } from '../types.js';
+import type { DerivedFiles, EvictedCopy, FileBlob, FileStat, ModelFiles, ProgressCallback } from '../types.js';
 import { BaseModelFiles } from './base-files.js';
 
 /** Error codes that mean "these bytes are not a valid model file" (a re-read may help). */
@@ -176,6 +176,24 @@ class PartFiles extends BaseModelFiles {
 
   override async evict(name: string, options?: { readonly only?: EvictedCopy }): Promise<EvictedCopy | undefined> {
     return (await this.tracked.evict([normalizeFileName(name)], options))[0]?.copy;
+  }
+
+  /** Blobs and stats are not validated by a load (a converter reads them): passed through untracked. */
+  override async blob(
+    name: string,
+    options?: { readonly signal?: AbortSignal; readonly onProgress?: ProgressCallback },
+  ): Promise<FileBlob> {
+    const inner = this.tracked.inner;
+    return inner.blob ? inner.blob(name, options) : super.blob(name, options);
+  }
+
+  override async stat(name: string, options?: { readonly signal?: AbortSignal }): Promise<FileStat | undefined> {
+    const inner = this.tracked.inner;
+    return inner.stat ? inner.stat(name, options) : super.stat(name, options);
+  }
+
+  get derived(): DerivedFiles | undefined {
+    return this.tracked.inner.derived;
   }
 }
 
