@@ -238,6 +238,11 @@ describe('model mismatches', () => {
   it('bad options', async () => {
     await expectError(convertFiles(bertBase(), { dtypes: ['int3' as 'q4'] }), 'INPUT_INVALID', /unknown dtype int3/);
     await expectError(convertFiles(bertBase(), { task: 'summarize' }), 'INPUT_INVALID', /unknown task "summarize"/);
+    await expectError(
+      convertFiles(bertBase(), { q8Mode: 'per-tensor' as 'dynamic' }),
+      'INPUT_INVALID',
+      /unknown q8Mode "per-tensor"; use per-row, dynamic, nbits, dequantize/,
+    );
   });
 });
 

@@ -7,8 +7,12 @@
  * @packageDocumentation
  */
 export { type ConvertFilesOptions, convertFiles, unpackArchive } from './convert-files.js';
+export type { ByteSource } from './io/byte-source.js';
 export type { BaseModelFiles, FileContent } from './io/file-set.js';
 export { type EncoderConfig, parseTask } from './model/config.js';
-export { convert, type NodeConvertOptions, type NodeConvertResult } from './node.js';
-export type { Q8Mode } from './onnx/bert-graph.js';
-export type { ConvertOptions, ConvertProgress, ConvertSummary } from './pipeline.js';
+export { modelConverter } from './model-converter.js';
+export { convert, type NodeConvertOptions, type NodeConvertResult, openFileSource } from './node.js';
+export { Q8_MODES, type Q8Mode } from './onnx/bert-graph.js';
+export { type Chunk, type LazyBytes, writeChunks } from './onnx/proto.js';
+export type { ConvertOptions, ConvertProgress, ConvertSummary, OutputSink } from './pipeline.js';
+export { CONVERTER_VERSION } from './version.js';

@@ -110,6 +110,54 @@ class NodeFolder implements FileSet {
   }
 }
 
+/**
+ * A {@link ByteSource} over a file on disk, read by range through one file handle: the way to give
+ * `convertFiles` checkpoint files in Node (a cache folder, a download) without reading them whole.
+ * Close it when the conversion is done.
+ *
+ * @example
+ * ```ts
+ * const weights = await openFileSource('cache/pytorch_model.bin');
+ * try {
+ *   const out = await convertFiles(new Map([['pytorch_model.bin', weights]]), { base, dtypes: ['q8'] });
+ * } finally {
+ *   await weights.close();
+ * }
+ * ```
+ */
+export async function openFileSource(
+  file: string,
+  name = file.split(/[\\/]/).pop() ?? file,
+): Promise<ByteSource & { close(): Promise<void> }> {
+  const { fs } = await nodeModules();
+  let handle: import('node:fs/promises').FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch (error) {
+    throw new BertwebError('MODEL_NOT_FOUND', `cannot open ${file}: ${(error as Error).message}`, undefined, {
+      cause: error,
+    });
+  }
+  const size = (await handle.stat()).size;
+  const source = {
+    name,
+    size,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      checkRange(source, offset, length);
+      const out = new Uint8Array(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await handle.read(out, got, length - got, offset + got);
+        if (bytesRead === 0) throw new BertwebError('MODEL_INVALID', `${name}: file shrank while reading`);
+        got += bytesRead;
+      }
+      return out;
+    },
+    close: () => handle.close(),
+  };
+  return source;
+}
+
 async function listFiles(fs: Fs, path: Path, root: string, depth = 4): Promise<string[]> {
   const out: string[] = [];
   const walk = async (dir: string, level: number): Promise<void> => {
@@ -277,6 +325,9 @@ export async function convert(options: NodeConvertOptions): Promise<NodeConvertR
     const code = (error as { code?: unknown }).code;
     if (code === 'ENOSPC')
       throw new BertwebError('QUOTA', `disk full while writing ${options.out}`, undefined, { cause: error });
+    if (typeof code === 'string' && ['ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENAMETOOLONG', 'ELOOP'].includes(code)) {
+      throw new BertwebError('INPUT_INVALID', `bad path: ${(error as Error).message}`, { code }, { cause: error });
+    }
     if (code === 'EACCES' || code === 'EPERM') {
       throw new BertwebError('INPUT_INVALID', `permission denied: ${(error as Error).message}`, undefined, {
         cause: error,

@@ -16,11 +16,13 @@ import {
 } from './core.js';
 import { readAll } from './io/byte-source.js';
 import type { BaseModelFiles } from './io/file-set.js';
+import { MAX_JSON_BYTES, parseJsonObject } from './io/json.js';
 import type { Checkpoint } from './model/checkpoint.js';
 import { configFamily, configTask, type EncoderConfig, parseEncoderConfig, parseTask } from './model/config.js';
+import { sentenceTransformersFiles } from './model/sentence-modules.js';
 import { readFloat32, type TensorRef } from './model/tensor.js';
 import { mapWeights } from './model/weights.js';
-import { buildBertGraph, type Q8Mode } from './onnx/bert-graph.js';
+import { buildBertGraph, Q8_MODES, type Q8Mode } from './onnx/bert-graph.js';
 import type { Chunk } from './onnx/proto.js';
 
 /**
@@ -29,9 +31,19 @@ import type { Chunk } from './onnx/proto.js';
  */
 export const COPIED_FILES: readonly string[] = [...TOKENIZER_FILES, ...SENTENCE_TRANSFORMERS_FILES];
 
-/** Progress of a conversion. */
+/**
+ * Progress of a conversion: `read` once the checkpoint is opened and checked (nothing written yet),
+ * `write` after each tensor payload, `done` at the end.
+ *
+ * @example
+ * ```ts
+ * onProgress: (e) => bar.set(e.fraction) // 0 at 'read', 1 at 'done'
+ * ```
+ */
 export interface ConvertProgress {
   readonly stage: 'read' | 'write' | 'done';
+  /** Share of all output bytes written so far, 0..1 (tensor payloads are most of it). */
+  readonly fraction: number;
   /** Output file being written. */
   readonly file?: string;
   /** Bytes written of that file, and its size. */
@@ -51,7 +63,10 @@ export interface ConvertOptions {
    * a warning.
    */
   readonly allowExtraTensors?: boolean;
-  /** q8 matmul style; default `dynamic`. */
+  /**
+   * q8 matmul style; default `per-row` (each token's activations quantized on their own, so results do not
+   * depend on the batch or padding). `dynamic` is the older per-tensor graph.
+   */
   readonly q8Mode?: Q8Mode;
   /** q4 MatMulNBits accuracy_level; default 4. */
   readonly q4AccuracyLevel?: number;
@@ -61,9 +76,23 @@ export interface ConvertOptions {
   readonly onProgress?: (event: ConvertProgress) => void;
 }
 
-/** Where output files go: a temp folder in Node, memory in the browser. */
+/**
+ * Where output files go: a temp folder in Node, memory (bytes or Blobs) in the browser, or the caller's
+ * own store (a cache being filled). `write` receives each file as chunks whose lazy payloads (one tensor
+ * each) are produced only when the sink asks for them, in order: pass them to `writeChunks` and write
+ * each piece out before the next is made, and no more than one tensor is in memory at a time.
+ *
+ * @example
+ * ```ts
+ * const sink: OutputSink = {
+ *   async write(name, chunks, size) {
+ *     await writeChunks(chunks, (bytes) => store.append(name, bytes));
+ *   },
+ * };
+ * ```
+ */
 export interface OutputSink {
-  /** Writes one file from chunks (lazy tensor payloads are produced one at a time). */
+  /** Writes one file of `size` bytes from chunks (lazy tensor payloads are produced one at a time). */
   write(name: string, chunks: readonly Chunk[], size: number): Promise<void>;
 }
 
@@ -89,11 +118,9 @@ function json(value: unknown): Uint8Array {
 
 async function readConfig(base: BaseModelFiles | undefined): Promise<Record<string, unknown> | undefined> {
   if (!base || !(await base.exists('config.json'))) return undefined;
-  try {
-    return JSON.parse(new TextDecoder().decode(await base.bytes('config.json')));
-  } catch {
-    throw new BertwebError('MODEL_INVALID', `${base.id}/config.json is not JSON`);
-  }
+  const bytes = await base.bytes('config.json');
+  if (bytes.byteLength > MAX_JSON_BYTES) throw new BertwebError('MODEL_INVALID', `${base.id}/config.json is too large`);
+  return parseJsonObject(new TextDecoder().decode(bytes), `${base.id}/config.json`);
 }
 
 function labelsFromConfig(config: Record<string, unknown>, count: number): string[] | undefined {
@@ -143,6 +170,12 @@ export async function convertCheckpoint(
     if (!(d in DTYPE_FILES)) throw new BertwebError('INPUT_INVALID', `unknown dtype ${d}; use fp32, fp16, q8, q4`);
   }
   const task = parseTask(options.task ?? 'auto');
+  if (options.q8Mode !== undefined && !Q8_MODES.includes(options.q8Mode)) {
+    throw new BertwebError(
+      'INPUT_INVALID',
+      `unknown q8Mode ${JSON.stringify(String(options.q8Mode).slice(0, 40))}; use ${Q8_MODES.join(', ')}`,
+    );
+  }
 
   // config.json: the checkpoint's own, else the base model's. Never inferred from shapes.
   const ownConfig = checkpoint.config;
@@ -153,7 +186,7 @@ export async function convertCheckpoint(
       `${checkpoint.files.id} has no config.json; pass --base with the base model (folder, URL or hub id) it was fine-tuned from`,
     );
   }
-  const encoder = parseEncoderConfig(config);
+  const baseEncoder = parseEncoderConfig(config);
   configFamily(config);
 
   let tensors: ReadonlyMap<string, TensorRef> = checkpoint.tensors;
@@ -172,11 +205,23 @@ export async function convertCheckpoint(
       : checkpoint.labelFile?.kind === 'classes'
         ? 'sequence-classification'
         : undefined;
-  const mapped = mapWeights(tensors, encoder, {
-    ...(task !== 'auto' ? { explicit: task } : {}),
-    ...(ownConfig && configTask(ownConfig) ? { fromConfig: configTask(ownConfig) } : {}),
-    ...(labelTask ? { fromLabelFile: labelTask } : {}),
-  });
+  const mapped = mapWeights(
+    tensors,
+    baseEncoder,
+    {
+      ...(task !== 'auto' ? { explicit: task } : {}),
+      ...(ownConfig && configTask(ownConfig) ? { fromConfig: configTask(ownConfig) } : {}),
+      ...(labelTask ? { fromLabelFile: labelTask } : {}),
+    },
+    { configFromBase: !ownConfig },
+  );
+  const encoder = mapped.encoder;
+  if (mapped.addedTokens > 0) {
+    warnings.push(
+      `the word embeddings have ${encoder.vocabSize} rows, ${mapped.addedTokens} more than the base config's vocab_size ` +
+        `${baseEncoder.vocabSize} (tokens added while fine-tuning); config.json says vocab_size ${encoder.vocabSize}`,
+    );
+  }
   if (mapped.unexpected.length > 0) {
     const list = `${mapped.unexpected.slice(0, 8).join(', ')}${mapped.unexpected.length > 8 ? ', ...' : ''}`;
     if (!options.allowExtraTensors) {
@@ -194,7 +239,14 @@ export async function convertCheckpoint(
   let labels: string[] | undefined;
   if (mapped.numLabels > 0) {
     if (checkpoint.labelFile) {
-      if (checkpoint.labelFile.labels.length !== mapped.numLabels) {
+      // One logit and two classes: DeepPavlov's is_binary classifier (sigmoid of the logit; classes.dict
+      // names the negative and the positive class). id2label keeps both names for the one-logit head.
+      const binary =
+        checkpoint.labelFile.kind === 'classes' &&
+        mapped.task === 'sequence-classification' &&
+        mapped.numLabels === 1 &&
+        checkpoint.labelFile.labels.length === 2;
+      if (checkpoint.labelFile.labels.length !== mapped.numLabels && !binary) {
         throw new BertwebError(
           'MODEL_INVALID',
           `${checkpoint.labelFile.kind}.dict lists ${checkpoint.labelFile.labels.length} labels but the classifier has ${mapped.numLabels} outputs`,
@@ -221,6 +273,7 @@ export async function convertCheckpoint(
     architectures: [architectureName(encoder.family, mapped.task)],
   };
   if (!outConfig.model_type) outConfig.model_type = encoder.family;
+  if (mapped.addedTokens > 0) outConfig.vocab_size = encoder.vocabSize;
   if (labels) {
     outConfig.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
     outConfig.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
@@ -244,27 +297,37 @@ export async function convertCheckpoint(
     );
   }
   if (mapped.weights.crf) small.set('crf.json', await crfJson(mapped.weights.crf));
+  for (const [name, bytes] of await sentenceTransformersFiles(checkpoint.files, base, warnings)) small.set(name, bytes);
 
-  const files: { name: string; bytes: number }[] = [];
-  for (const [name, bytes] of small) {
-    throwIfAborted(options.signal);
-    await sink.write(name, [bytes], bytes.byteLength);
-    files.push({ name, bytes: bytes.byteLength });
-  }
-  for (const dtype of dtypes) {
-    throwIfAborted(options.signal);
-    const name = DTYPE_FILES[dtype];
-    const model = buildBertGraph(encoder, mapped.weights, mapped.task, {
+  // Graphs are built before anything is written (cheap: payloads are lazy), so the total is known.
+  const models = dtypes.map((dtype) => ({
+    name: DTYPE_FILES[dtype],
+    model: buildBertGraph(encoder, mapped.weights, mapped.task, {
       dtype,
       ...(options.q8Mode ? { q8Mode: options.q8Mode } : {}),
       ...(options.q4AccuracyLevel !== undefined ? { q4AccuracyLevel: options.q4AccuracyLevel } : {}),
       ...(options.quantizeEmbeddings !== undefined ? { quantizeEmbeddings: options.quantizeEmbeddings } : {}),
-    });
-    const chunks = withProgress(model.toChunks(), name, model.byteLength, options);
-    await sink.write(name, chunks, model.byteLength);
+    }),
+  }));
+  let total = 0;
+  for (const bytes of small.values()) total += bytes.byteLength;
+  for (const { model } of models) total += model.byteLength;
+  const progress = new ProgressCounter(total, options);
+  progress.report({ stage: 'read' });
+
+  const files: { name: string; bytes: number }[] = [];
+  for (const [name, bytes] of small) {
+    throwIfAborted(options.signal);
+    await sink.write(name, progress.wrap([bytes], name, bytes.byteLength), bytes.byteLength);
+    files.push({ name, bytes: bytes.byteLength });
+  }
+  for (const { name, model } of models) {
+    throwIfAborted(options.signal);
+    await sink.write(name, progress.wrap(model.toChunks(), name, model.byteLength), model.byteLength);
     files.push({ name, bytes: model.byteLength });
   }
-  options.onProgress?.({ stage: 'done' });
+  throwIfAborted(options.signal);
+  progress.report({ stage: 'done' });
   return {
     family: encoder.family,
     task: mapped.task,
@@ -276,28 +339,62 @@ export async function convertCheckpoint(
   };
 }
 
-/** Wraps lazy chunks to report progress and honour the abort signal between tensors. */
-function withProgress(chunks: readonly Chunk[], file: string, total: number, options: ConvertOptions): Chunk[] {
-  let loaded = 0;
-  return chunks.map((chunk) => {
-    if (chunk instanceof Uint8Array) {
+/** Counts written bytes over every output file; reports progress and honours the abort signal. */
+class ProgressCounter {
+  private written = 0;
+
+  constructor(
+    private readonly total: number,
+    private readonly options: ConvertOptions,
+  ) {}
+
+  report(event: Omit<ConvertProgress, 'fraction'>): void {
+    const fraction = event.stage === 'done' ? 1 : this.total > 0 ? Math.min(1, this.written / this.total) : 0;
+    this.options.onProgress?.({ ...event, fraction });
+  }
+
+  /**
+   * Wraps one file's chunks: each lazy payload checks the signal before it is produced and reports
+   * progress after; plain header bytes are counted silently.
+   */
+  wrap(chunks: readonly Chunk[], file: string, total: number): Chunk[] {
+    let loaded = 0;
+    return chunks.map((chunk) => {
+      if (chunk instanceof Uint8Array) {
+        return {
+          byteLength: chunk.byteLength,
+          produce: () => {
+            loaded += chunk.byteLength;
+            this.written += chunk.byteLength;
+            return chunk;
+          },
+        };
+      }
+      const count = (bytes: Uint8Array): Uint8Array => {
+        loaded += bytes.byteLength;
+        this.written += bytes.byteLength;
+        this.report({ stage: 'write', file, loaded, total });
+        return bytes;
+      };
+      const signal = this.options.signal;
+      const source = chunk;
       return {
         byteLength: chunk.byteLength,
-        produce: () => {
-          loaded += chunk.byteLength;
-          return chunk;
+        produce: async () => {
+          throwIfAborted(signal);
+          return count(await source.produce());
         },
+        ...(source.pieces
+          ? {
+              async *pieces() {
+                for await (const piece of (source.pieces as () => AsyncIterable<Uint8Array>)()) {
+                  throwIfAborted(signal);
+                  yield count(piece);
+                }
+              },
+            }
+          : {}),
       };
-    }
-    return {
-      byteLength: chunk.byteLength,
-      produce: async () => {
-        throwIfAborted(options.signal);
-        const bytes = await chunk.produce();
-        loaded += bytes.byteLength;
-        options.onProgress?.({ stage: 'write', file, loaded, total });
-        return bytes;
-      },
-    };
-  });
+    });
+  }
 }

@@ -7,7 +7,10 @@ import { publicSurface, valueNames } from '../../core/src/test-utils/public-api.
 
 const SURFACE = [
   'type BaseModelFiles',
+  'type ByteSource',
+  'type Chunk',
   'convert',
+  'CONVERTER_VERSION',
   'convertFiles',
   'type ConvertFilesOptions',
   'type ConvertOptions',
@@ -15,11 +18,17 @@ const SURFACE = [
   'type ConvertSummary',
   'type EncoderConfig',
   'type FileContent',
+  'type LazyBytes',
+  'modelConverter',
   'type NodeConvertOptions',
   'type NodeConvertResult',
+  'openFileSource',
+  'type OutputSink',
   'parseTask',
+  'Q8_MODES',
   'type Q8Mode',
   'unpackArchive',
+  'writeChunks',
 ];
 
 describe('@bertweb/convert public API', () => {

@@ -94,8 +94,8 @@ describe('estimateOnnxBytes agrees with what the converter writes', () => {
     )[dtype];
     expect(actual).toBeGreaterThan(estimate);
     sizes[dtype] = actual;
-    // measured: fp32 +8.3 kB, fp16 +8.5 kB, q8 +13.6 kB (DynamicQuantizeLinear nodes), q4 +10.4 kB
-    expect(actual - estimate).toBeLessThan(16_000);
+    // measured: fp32 +8.3 kB, fp16 +8.5 kB, q8 +22.0 kB (the per-row activation quantization nodes), q4 +10.4 kB
+    expect(actual - estimate).toBeLessThan(24_000);
   });
 
   it('fp32 - fp16: same graph, so the difference is tensor bytes only, as estimated', () => {

@@ -5,7 +5,7 @@
  *
  * Sizes follow the converter's layout (packages/convert/src/onnx/bert-graph.ts, quantized-ops.ts):
  * - fp32 / fp16: every tensor in 4 / 2 bytes;
- * - q8 (default `dynamic`): encoder and pooler Linear weights int8 (k*n) + an fp32 scale and a uint8 zero
+ * - q8 (default `per-row`): encoder and pooler Linear weights int8 (k*n) + an fp32 scale and a uint8 zero
  *   point per output; the word embedding int8 per row + an fp32 scale per row; positions, token types,
  *   LayerNorms, biases and the task head in fp32;
  * - q4: encoder and pooler Linear weights in MatMulNBits blocks of 32 along K (16 bytes per block, padded)

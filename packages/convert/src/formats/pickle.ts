@@ -65,16 +65,40 @@ class AllowedGlobal {
   ) {}
 }
 
+/** A non-negative safe integer (sizes, offsets, strides), else `MODEL_INVALID`. */
 function asInt(value: unknown, what: string): number {
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw corrupt(`${what} is not an integer`);
-  return value;
+  const n = typeof value === 'bigint' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw corrupt(`${what} is not a non-negative integer`);
+  }
+  return n;
 }
 
 function asInts(value: unknown, what: string): number[] {
   if (!Array.isArray(value)) throw corrupt(`${what} is not a tuple`);
+  if (value.length > MAX_RANK) throw corrupt(`${what} has ${value.length} dimensions`);
   return value.map((v) => asInt(v, what));
 }
+
+/**
+ * Limits that keep a hostile pickle from exhausting memory or time; a real state dict stays far below each
+ * (rubert-base: ~4,000 opcodes, a stack of a few thousand values, nesting depth 4).
+ */
+export const PICKLE_LIMITS = {
+  /** Containers inside containers: deeper values are refused (and nothing downstream recurses deeper). */
+  maxDepth: 100,
+  /** Values on the stack at once. */
+  maxStack: 1 << 20,
+  /** Memo entries. */
+  maxMemo: 1 << 22,
+  /** Opcodes executed. */
+  maxOps: 1 << 25,
+  /** Bytes of one integer (LONG1/LONG4) or digits of a text integer: torch never writes long ones. */
+  maxIntBytes: 4096,
+} as const;
+
+/** Tensor rank limit (torch allows 64 dimensions). */
+const MAX_RANK = 64;
 
 function corrupt(why: string): BertwebError {
   return new BertwebError('MODEL_INVALID', `corrupt pickle: ${why}`);
@@ -109,7 +133,7 @@ const GLOBALS: ReadonlyMap<string, AllowedGlobal> = new Map(
       ['torch._utils._rebuild_parameter', (args) => args[0]],
       ['torch._utils._rebuild_parameter_with_state', (args) => args[0]],
       ['torch.Size', (args) => (Array.isArray(args[0]) ? args[0] : [])],
-      ['torch.device', (args) => args.map(String).join(':')],
+      ['torch.device', (args) => args.map((a) => (typeof a === 'string' || typeof a === 'number' ? a : '?')).join(':')],
       [
         '_codecs.encode',
         (args) => {
@@ -135,7 +159,12 @@ function resolveGlobal(module: string, name: string): unknown {
 }
 
 /** Thrown internally when the pickle runs past the bytes given (the caller may retry with more). */
-export class PickleNeedsMoreBytes extends Error {}
+export class PickleNeedsMoreBytes extends Error {
+  /** Bytes from the start of the buffer the pickle needs at least (a lower bound). */
+  constructor(readonly needed: number) {
+    super(`pickle needs at least ${needed} bytes`);
+  }
+}
 
 /** Options for {@link unpickle}. */
 export interface UnpickleOptions {
@@ -168,7 +197,7 @@ export function unpickle(
 
   const need = (n: number): void => {
     if (p + n > bytes.byteLength) {
-      if (options.partial) throw new PickleNeedsMoreBytes();
+      if (options.partial) throw new PickleNeedsMoreBytes(p + n);
       throw corrupt('unexpected end of data');
     }
   };
@@ -202,6 +231,8 @@ export function unpickle(
     return Number(v);
   };
   const take = (n: number): Uint8Array => {
+    // BINSTRING's length is signed: a negative one would move the cursor backwards.
+    if (n < 0) throw corrupt('negative length');
     need(n);
     const out = bytes.subarray(p, p + n);
     p += n;
@@ -210,7 +241,7 @@ export function unpickle(
   const line = (): string => {
     const end = bytes.indexOf(0x0a, p);
     if (end < 0) {
-      if (options.partial) throw new PickleNeedsMoreBytes();
+      if (options.partial) throw new PickleNeedsMoreBytes(bytes.byteLength + 1);
       throw corrupt('unterminated line');
     }
     const text = latin1.decode(bytes.subarray(p, end));
@@ -239,12 +270,33 @@ export function unpickle(
     if (mark === undefined) throw corrupt('missing MARK');
     return stack.splice(mark);
   };
+  const longLength = (n: number): number => {
+    if (n > PICKLE_LIMITS.maxIntBytes) throw corrupt(`integer of ${n} bytes`);
+    return n;
+  };
   const decodeLong = (b: Uint8Array): number | bigint => {
     if (b.byteLength === 0) return 0;
-    let v = 0n;
-    for (let i = b.byteLength - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i] as number);
+    // Little-endian two's complement; hex digits keep this linear in the length.
+    let hex = '';
+    for (let i = b.byteLength - 1; i >= 0; i--) hex += (b[i] as number).toString(16).padStart(2, '0');
+    let v = BigInt(`0x${hex}`);
     if ((b[b.byteLength - 1] as number) & 0x80) v -= 1n << BigInt(b.byteLength * 8);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  };
+  const textInt = (text: string, what: string): string => {
+    if (text.length > PICKLE_LIMITS.maxIntBytes || !/^[+-]?\d+$/.test(text)) throw corrupt(`bad ${what}`);
+    return text;
+  };
+  const push = (value: unknown): void => {
+    if (stack.length >= PICKLE_LIMITS.maxStack)
+      throw corrupt(`more than ${PICKLE_LIMITS.maxStack} values on the stack`);
+    stack.push(value);
+  };
+  const memoize = (index: number, value: unknown): void => {
+    if (memo.size >= PICKLE_LIMITS.maxMemo && !memo.has(index)) {
+      throw corrupt(`more than ${PICKLE_LIMITS.maxMemo} memo entries`);
+    }
+    memo.set(index, value);
   };
   const call = (callable: unknown, args: unknown): unknown => {
     if (!(callable instanceof AllowedGlobal)) throw corrupt('REDUCE on something that is not an allowed global');
@@ -255,7 +307,8 @@ export function unpickle(
     for (let i = 0; i + 1 < items.length; i += 2) target.map.set(items[i], items[i + 1]);
   };
   const appendItems = (target: unknown, items: unknown[]): void => {
-    if (Array.isArray(target)) target.push(...items);
+    // A loop, not push(...items): spreading a million items overflows the call stack.
+    if (Array.isArray(target)) for (const item of items) target.push(item);
     else if (target instanceof Set) for (const item of items) target.add(item);
     else throw corrupt('APPEND on something that is not a list');
   };
@@ -264,7 +317,9 @@ export function unpickle(
     return options.persistentLoad(pid);
   };
 
+  let ops = 0;
   for (;;) {
+    if (++ops > PICKLE_LIMITS.maxOps) throw corrupt(`more than ${PICKLE_LIMITS.maxOps} opcodes`);
     const op = u8();
     switch (op) {
       case 0x80: // PROTO
@@ -275,6 +330,7 @@ export function unpickle(
         break;
       case 0x2e: // STOP
         if (stack.length !== 1) throw corrupt(`STOP with ${stack.length} values on the stack`);
+        checkNesting(stack[0]);
         return { value: stack[0], end: p };
       case 0x28: // MARK
         marks.push(stack.length);
@@ -286,55 +342,50 @@ export function unpickle(
         popMark();
         break;
       case 0x32: // DUP
-        stack.push(top());
+        push(top());
         break;
       case 0x4e: // NONE
-        stack.push(null);
+        push(null);
         break;
       case 0x88: // NEWTRUE
-        stack.push(true);
+        push(true);
         break;
       case 0x89: // NEWFALSE
-        stack.push(false);
+        push(false);
         break;
       case 0x4a: // BININT
-        stack.push(i32());
+        push(i32());
         break;
       case 0x4b: // BININT1
-        stack.push(u8());
+        push(u8());
         break;
       case 0x4d: // BININT2
-        stack.push(u16());
+        push(u16());
         break;
       case 0x8a: // LONG1
-        stack.push(decodeLong(take(u8())));
+        push(decodeLong(take(longLength(u8()))));
         break;
       case 0x8b: // LONG4
-        stack.push(decodeLong(take(u32())));
+        push(decodeLong(take(longLength(u32()))));
         break;
       case 0x49: {
         // INT (text): also encodes bools as I00/I01
         const text = line();
-        if (text === '00') stack.push(false);
-        else if (text === '01') stack.push(true);
-        else if (/^[+-]?\d+$/.test(text)) stack.push(Number(text));
-        else throw corrupt('bad INT');
+        if (text === '00') push(false);
+        else if (text === '01') push(true);
+        else push(Number(textInt(text, 'INT')));
         break;
       }
       case 0x4c: {
         // LONG (text)
-        const text = line().replace(/L$/, '');
-        if (!/^[+-]?\d+$/.test(text)) throw corrupt('bad LONG');
-        const big = BigInt(text);
-        stack.push(
-          big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big,
-        );
+        const big = BigInt(textInt(line().replace(/L$/, ''), 'LONG'));
+        push(big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big);
         break;
       }
       case 0x47: {
         // BINFLOAT (big-endian double)
         need(8);
-        stack.push(view.getFloat64(p, false));
+        push(view.getFloat64(p, false));
         p += 8;
         break;
       }
@@ -342,60 +393,58 @@ export function unpickle(
         // FLOAT (text)
         const value = Number(line());
         if (Number.isNaN(value)) throw corrupt('bad FLOAT');
-        stack.push(value);
+        push(value);
         break;
       }
       case 0x58: // BINUNICODE
-        stack.push(utf8Text(take(u32())));
+        push(utf8Text(take(u32())));
         break;
       case 0x8c: // SHORT_BINUNICODE
-        stack.push(utf8Text(take(u8())));
+        push(utf8Text(take(u8())));
         break;
       case 0x8d: // BINUNICODE8
-        stack.push(utf8Text(take(u64())));
+        push(utf8Text(take(u64())));
         break;
       case 0x56: // UNICODE (raw-unicode-escape line)
-        stack.push(
-          line().replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
-        );
+        push(line().replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16))));
         break;
       case 0x54: // BINSTRING
-        stack.push(latin1.decode(take(i32())));
+        push(latin1.decode(take(i32())));
         break;
       case 0x55: // SHORT_BINSTRING
-        stack.push(latin1.decode(take(u8())));
+        push(latin1.decode(take(u8())));
         break;
       case 0x53: {
         // STRING (quoted repr)
         const text = line();
         const quote = text[0];
         if ((quote !== "'" && quote !== '"') || text[text.length - 1] !== quote) throw corrupt('bad STRING');
-        stack.push(text.slice(1, -1));
+        push(text.slice(1, -1));
         break;
       }
       case 0x42: // BINBYTES
-        stack.push(take(u32()).slice());
+        push(take(u32()).slice());
         break;
       case 0x43: // SHORT_BINBYTES
-        stack.push(take(u8()).slice());
+        push(take(u8()).slice());
         break;
       case 0x8e: // BINBYTES8
-        stack.push(take(u64()).slice());
+        push(take(u64()).slice());
         break;
       case 0x96: // BYTEARRAY8
-        stack.push(take(u64()).slice());
+        push(take(u64()).slice());
         break;
       case 0x29: // EMPTY_TUPLE
-        stack.push([]);
+        push([]);
         break;
       case 0x85: // TUPLE1
-        stack.push([pop()]);
+        push([pop()]);
         break;
       case 0x86: {
         // TUPLE2
         const b = pop();
         const a = pop();
-        stack.push([a, b]);
+        push([a, b]);
         break;
       }
       case 0x87: {
@@ -403,17 +452,17 @@ export function unpickle(
         const c = pop();
         const b = pop();
         const a = pop();
-        stack.push([a, b, c]);
+        push([a, b, c]);
         break;
       }
       case 0x74: // TUPLE
-        stack.push(popMark());
+        push(popMark());
         break;
       case 0x5d: // EMPTY_LIST
-        stack.push([]);
+        push([]);
         break;
       case 0x6c: // LIST
-        stack.push(popMark());
+        push(popMark());
         break;
       case 0x61: {
         // APPEND
@@ -428,13 +477,13 @@ export function unpickle(
         break;
       }
       case 0x7d: // EMPTY_DICT
-        stack.push(new PyDict());
+        push(new PyDict());
         break;
       case 0x64: {
         // DICT
         const dict = new PyDict();
         setItems(dict, popMark());
-        stack.push(dict);
+        push(dict);
         break;
       }
       case 0x73: {
@@ -451,7 +500,7 @@ export function unpickle(
         break;
       }
       case 0x8f: // EMPTY_SET
-        stack.push(new Set());
+        push(new Set());
         break;
       case 0x90: {
         // ADDITEMS
@@ -460,13 +509,13 @@ export function unpickle(
         break;
       }
       case 0x91: // FROZENSET
-        stack.push(new Set(popMark()));
+        push(new Set(popMark()));
         break;
       case 0x63: {
         // GLOBAL "module\nname\n"
         const module = line();
         const name = line();
-        stack.push(resolveGlobal(module, name));
+        push(resolveGlobal(module, name));
         break;
       }
       case 0x93: {
@@ -474,21 +523,21 @@ export function unpickle(
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') throw corrupt('STACK_GLOBAL needs strings');
-        stack.push(resolveGlobal(module, name));
+        push(resolveGlobal(module, name));
         break;
       }
       case 0x52: {
         // REDUCE
         const args = pop();
         const callable = pop();
-        stack.push(call(callable, args));
+        push(call(callable, args));
         break;
       }
       case 0x81: {
         // NEWOBJ cls.__new__(cls, *args)
         const args = pop();
         const cls = pop();
-        stack.push(call(cls, args));
+        push(call(cls, args));
         break;
       }
       case 0x62: {
@@ -499,30 +548,30 @@ export function unpickle(
         break;
       }
       case 0x51: // BINPERSID
-        stack.push(persistent(pop()));
+        push(persistent(pop()));
         break;
       case 0x50: // PERSID
-        stack.push(persistent(line()));
+        push(persistent(line()));
         break;
       case 0x71: // BINPUT
-        memo.set(u8(), top());
+        memoize(u8(), top());
         break;
       case 0x72: // LONG_BINPUT
-        memo.set(u32(), top());
+        memoize(u32(), top());
         break;
       case 0x70: // PUT
-        memo.set(Number(line()), top());
+        memoize(Number(textInt(line(), 'PUT')), top());
         break;
       case 0x94: // MEMOIZE
-        memo.set(memo.size, top());
+        memoize(memo.size, top());
         break;
       case 0x68: // BINGET
       case 0x6a: // LONG_BINGET
       case 0x67: {
         // GET
-        const index = op === 0x68 ? u8() : op === 0x6a ? u32() : Number(line());
+        const index = op === 0x68 ? u8() : op === 0x6a ? u32() : Number(textInt(line(), 'GET'));
         if (!memo.has(index)) throw corrupt(`memo ${index} missing`);
-        stack.push(memo.get(index));
+        push(memo.get(index));
         break;
       }
       case 0x69: // INST
@@ -546,4 +595,69 @@ export function unpickle(
 /** Value of a key of a {@link PyDict}, or undefined. */
 export function dictGet(dict: unknown, key: string): unknown {
   return dict instanceof PyDict ? dict.map.get(key) : undefined;
+}
+
+/** The child values of a container built by the unpickler (keys too: tuples can be dict keys). */
+function childrenOf(value: unknown): Iterable<unknown> | undefined {
+  if (Array.isArray(value) || value instanceof Set) return value;
+  if (value instanceof PyDict) {
+    const items: unknown[] = [];
+    for (const [k, v] of value.map) items.push(k, v);
+    if (value.attrs !== undefined) items.push(value.attrs);
+    return items;
+  }
+  return undefined;
+}
+
+/**
+ * Refuses values nested deeper than {@link PICKLE_LIMITS}.maxDepth, so no later reader (tensor search,
+ * messages, `String()`) can exhaust the call stack. Iterative, and linear in the size of the object graph:
+ * each container's depth is computed once; back references (cycles) add no depth.
+ */
+function checkNesting(root: unknown): void {
+  const depthOf = new Map<object, number>();
+  const onPath = new Set<object>();
+  interface Frame {
+    readonly node: object;
+    readonly children: Iterator<unknown>;
+    depth: number;
+  }
+  const open = (node: unknown): Frame | undefined => {
+    if (node === null || typeof node !== 'object' || depthOf.has(node) || onPath.has(node)) return undefined;
+    const children = childrenOf(node);
+    if (!children) return undefined;
+    onPath.add(node);
+    return { node, children: children[Symbol.iterator](), depth: 1 };
+  };
+  const first = open(root);
+  if (!first) return;
+  const frames: Frame[] = [first];
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1] as Frame;
+    if (frames.length > PICKLE_LIMITS.maxDepth) {
+      throw corrupt(`containers nested more than ${PICKLE_LIMITS.maxDepth} deep (a state dict needs a few levels)`);
+    }
+    const next = frame.children.next();
+    if (next.done) {
+      frames.pop();
+      onPath.delete(frame.node);
+      depthOf.set(frame.node, frame.depth);
+      const parent = frames[frames.length - 1];
+      if (parent) parent.depth = Math.max(parent.depth, frame.depth + 1);
+      continue;
+    }
+    const child = next.value;
+    if (child !== null && typeof child === 'object') {
+      const known = depthOf.get(child);
+      if (known !== undefined) {
+        frame.depth = Math.max(frame.depth, known + 1);
+        if (known + frames.length > PICKLE_LIMITS.maxDepth) {
+          throw corrupt(`containers nested more than ${PICKLE_LIMITS.maxDepth} deep (a state dict needs a few levels)`);
+        }
+        continue;
+      }
+      const opened = open(child);
+      if (opened) frames.push(opened);
+    }
+  }
 }

@@ -75,16 +75,44 @@ function text(bytes: Uint8Array): string {
 }
 
 function octal(field: Uint8Array): number {
+  let value = 0;
   if ((field[0] as number) & 0x80) {
-    // GNU base-256 for sizes of 8 GiB and more
-    let value = 0;
+    // GNU base-256 for sizes of 8 GiB and more (0xff: negative, never a size)
+    if (field[0] === 0xff) throw new BertwebError('MODEL_INVALID', 'corrupt tar header (negative number)');
     for (let i = 1; i < field.byteLength; i++) value = value * 256 + (field[i] as number);
-    return value;
+  } else {
+    const s = text(field).trim();
+    if (s === '') return 0;
+    if (!/^[0-7]+$/.test(s)) throw new BertwebError('MODEL_INVALID', 'corrupt tar header');
+    value = Number.parseInt(s, 8);
   }
-  const s = text(field).trim();
-  if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) throw new BertwebError('MODEL_INVALID', 'corrupt tar header');
-  return Number.parseInt(s, 8);
+  if (!Number.isSafeInteger(value)) throw new BertwebError('MODEL_INVALID', 'corrupt tar header (size too large)');
+  return value;
+}
+
+/** Long-name (GNU `L`) and PAX (`x`) records are read into memory; real ones are a few hundred bytes. */
+const MAX_META_RECORD = 1 << 20;
+
+/**
+ * The member name as a safe relative path (`a/b`), or `MODEL_INVALID` for names that could escape the
+ * folder they are unpacked into (`../x`, `/etc/x`, `C:\\x`) or are empty.
+ */
+export function safeMemberName(raw: string): string {
+  const name = raw.replace(/\\/g, '/');
+  const parts = name.split('/').filter((part) => part !== '' && part !== '.');
+  if (
+    parts.length === 0 ||
+    name.startsWith('/') ||
+    /^[A-Za-z]:/.test(name) ||
+    parts.some((part) => part === '..') ||
+    name.includes('\0')
+  ) {
+    throw new BertwebError(
+      'MODEL_INVALID',
+      `archive member ${JSON.stringify(raw.slice(0, 200))} points outside the archive`,
+    );
+  }
+  return parts.join('/');
 }
 
 function checksumOk(header: Uint8Array): boolean {
@@ -105,6 +133,7 @@ function paxPath(data: Uint8Array): string | undefined {
 
 /**
  * Streams a (ustar / GNU / PAX) tar archive into `sink`, file by file; directories and links are skipped.
+ * Member names are checked by {@link safeMemberName} and must be unique (`MODEL_INVALID` otherwise).
  *
  * @example
  * ```ts
@@ -119,6 +148,7 @@ export async function extractTar(
   const reader = new StreamReader(stream);
   let longName: string | undefined;
   let files = 0;
+  const seen = new Set<string>();
   try {
     for (;;) {
       if (signal?.aborted) throw new BertwebError('ABORTED', 'the operation was aborted');
@@ -140,12 +170,16 @@ export async function extractTar(
         longName = undefined;
       }
       if (type === 'L' || type === 'x') {
+        if (size > MAX_META_RECORD) throw new BertwebError('MODEL_INVALID', `tar ${type} record of ${size} bytes`);
         const data = (await reader.exact(padded)) ?? new Uint8Array(0);
         const value = type === 'L' ? text(data.subarray(0, size)) : paxPath(data.subarray(0, size));
         if (value !== undefined) longName = value;
         continue;
       }
       if (type === '0' || type === '\0' || type === '7') {
+        name = safeMemberName(name);
+        if (seen.has(name)) throw new BertwebError('MODEL_INVALID', `the archive holds ${name} twice`);
+        seen.add(name);
         const writer = await sink.file(name, size);
         await reader.pipe(size, (chunk) => writer.write(chunk));
         await writer.close();

@@ -1,7 +1,7 @@
 import { BertwebError } from '../core.js';
 import { type ByteSource, readAll } from '../io/byte-source.js';
 import { DTYPE_SIZE, type TensorDType, type TensorRef } from '../model/tensor.js';
-import { PickledTensor, PickleNeedsMoreBytes, StorageRef, StorageType, unpickle } from './pickle.js';
+import { PickledTensor, PickleNeedsMoreBytes, PyDict, StorageRef, StorageType, unpickle } from './pickle.js';
 import { looksLikeZip, openZipEntry, readZipDirectory } from './zip.js';
 
 /** The unpickled top-level object of a `torch.save` file, with tensors as {@link TensorRef}s. */
@@ -12,32 +12,61 @@ export interface TorchCheckpoint {
   readonly tensors: ReadonlyMap<PickledTensor, TensorRef>;
 }
 
+/** The largest pickle (`data.pkl`, or a legacy file's pickle prefix) read into memory: state dicts are KBs. */
+const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
+
+function corruptPickle(why: string): BertwebError {
+  return new BertwebError('MODEL_INVALID', `corrupt pickle: ${why}`);
+}
+
+/** A storage key: torch writes decimal strings; anything else is not a checkpoint. */
+function storageKey(value: unknown): string {
+  if (typeof value === 'string' && value.length <= 256) return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  throw corruptPickle('bad storage key');
+}
+
+function nonNegative(value: unknown, what: string): number {
+  const n = typeof value === 'bigint' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw corruptPickle(`bad ${what}`);
+  return n;
+}
+
 function storageFromPid(pid: unknown): StorageRef {
   // zip: ('storage', storage_type, key, location, numel)
   // legacy: ('storage', storage_type, root_key, location, numel, view_metadata)
   if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof StorageType)) {
-    throw new BertwebError('MODEL_INVALID', 'corrupt pickle: unexpected persistent id');
+    throw corruptPickle('unexpected persistent id');
   }
-  const key = String(pid[2]);
-  const numel = Number(pid[4]);
-  if (!Number.isSafeInteger(numel) || numel < 0)
-    throw new BertwebError('MODEL_INVALID', 'corrupt pickle: bad storage size');
+  const key = storageKey(pid[2]);
+  const numel = nonNegative(pid[4], 'storage size');
   let viewOffset = 0;
   const view = pid[5];
-  if (Array.isArray(view) && view.length >= 2) viewOffset = Number(view[1]);
+  if (Array.isArray(view) && view.length >= 2) viewOffset = nonNegative(view[1], 'storage view offset');
   return new StorageRef(pid[1].dtype, key, numel, viewOffset);
 }
 
-function collectTensors(value: unknown, out: PickledTensor[], seen = new Set<unknown>()): void {
-  if (value === null || typeof value !== 'object' || seen.has(value)) return;
-  seen.add(value);
-  if (value instanceof PickledTensor) {
-    out.push(value);
-    return;
+/** Every tensor reachable from `root` through lists, tuples and dicts, in pickle order (iterative). */
+function collectTensors(root: unknown): PickledTensor[] {
+  const out: PickledTensor[] = [];
+  const seen = new Set<unknown>();
+  const todo: unknown[] = [root];
+  while (todo.length > 0) {
+    const value = todo.pop();
+    if (value === null || typeof value !== 'object' || seen.has(value)) continue;
+    seen.add(value);
+    if (value instanceof PickledTensor) {
+      out.push(value);
+      continue;
+    }
+    let children: unknown[] | undefined;
+    if (Array.isArray(value)) children = value;
+    else if (value instanceof Map) children = [...value.values()];
+    else if (value instanceof PyDict) children = [...value.map.values()];
+    // Reversed onto the stack so that tensors come out in pickle order.
+    if (children) for (let i = children.length - 1; i >= 0; i--) todo.push(children[i]);
   }
-  if (Array.isArray(value)) for (const v of value) collectTensors(v, out, seen);
-  else if (value instanceof Map) for (const v of value.values()) collectTensors(v, out, seen);
-  else if ('map' in value && value.map instanceof Map) for (const v of value.map.values()) collectTensors(v, out, seen);
+  return out;
 }
 
 function tensorRef(
@@ -48,12 +77,20 @@ function tensorRef(
   storageByteLength: number,
 ): TensorRef {
   const size = DTYPE_SIZE[t.storage.dtype];
+  if (t.shape.length !== t.strides.length) {
+    throw new BertwebError(
+      'MODEL_INVALID',
+      `${source.name}: a tensor has ${t.shape.length} sizes but ${t.strides.length} strides`,
+    );
+  }
   const byteOffset = storageByteOffset + (t.storage.viewOffset + t.storageOffset) * size;
   const ref: TensorRef = { name, dtype: t.storage.dtype, shape: t.shape, strides: t.strides, source, byteOffset };
   let extent = 1;
   for (let i = 0; i < t.shape.length; i++) extent += ((t.shape[i] as number) - 1) * (t.strides[i] as number);
   if (t.shape.some((d) => d === 0)) extent = 0;
-  if (byteOffset + extent * size > storageByteOffset + storageByteLength) {
+  const end = byteOffset + extent * size;
+  // Unsafe integers (a hostile size times a stride) fail this comparison too.
+  if (!Number.isSafeInteger(end) || end > storageByteOffset + storageByteLength) {
     throw new BertwebError('MODEL_INVALID', `${source.name}: a tensor reaches past its storage`);
   }
   return ref;
@@ -86,13 +123,19 @@ async function readZipCheckpoint(source: ByteSource): Promise<TorchCheckpoint> {
   const prefix = pkl.name.slice(0, -'data.pkl'.length);
   const byteorder = entries.find((e) => e.name === `${prefix}byteorder`);
   if (byteorder) {
-    const order = new TextDecoder().decode(await readAll(await openZipEntry(source, byteorder))).trim();
+    const member = await openZipEntry(source, byteorder);
+    const order = new TextDecoder().decode(await member.read(0, Math.min(member.size, 16))).trim();
     if (order !== 'little') throw new BertwebError('UNSUPPORTED', `${source.name}: ${order}-endian checkpoints`);
   }
-  const pklBytes = await readAll(await openZipEntry(source, pkl));
-  const { value: root } = unpickle(pklBytes, 0, { persistentLoad: storageFromPid });
-  const found: PickledTensor[] = [];
-  collectTensors(root, found);
+  const pklSource = await openZipEntry(source, pkl);
+  if (pklSource.size > MAX_PICKLE_BYTES) {
+    throw new BertwebError(
+      'UNSUPPORTED',
+      `${source.name}: data.pkl of ${pklSource.size} bytes (a state dict needs KBs)`,
+    );
+  }
+  const { value: root } = unpickle(await readAll(pklSource), 0, { persistentLoad: storageFromPid });
+  const found = collectTensors(root);
   const byName = new Map(entries.map((e) => [e.name, e]));
   const storages = new Map<string, ByteSource>();
   const tensors = new Map<PickledTensor, TensorRef>();
@@ -125,15 +168,24 @@ async function readLegacyCheckpoint(source: ByteSource): Promise<TorchCheckpoint
     try {
       return await parseLegacy(source, prefix);
     } catch (error) {
-      if (!(error instanceof PickleNeedsMoreBytes) || prefixLength >= source.size) {
-        if (error instanceof PickleNeedsMoreBytes) {
-          throw new BertwebError('MODEL_INVALID', `${source.name}: truncated file (pickle runs past the end)`);
-        }
-        throw error;
+      if (!(error instanceof PickleNeedsMoreBytes)) throw error;
+      if (prefixLength >= source.size || error.needed > source.size) {
+        throw new BertwebError('MODEL_INVALID', `${source.name}: truncated file (pickle runs past the end)`);
       }
-      prefixLength = Math.min(source.size, prefixLength * 4);
+      if (prefixLength >= MAX_PICKLE_BYTES) {
+        throw new BertwebError('UNSUPPORTED', `${source.name}: its pickles span more than ${MAX_PICKLE_BYTES} bytes`);
+      }
+      prefixLength = Math.min(source.size, MAX_PICKLE_BYTES, Math.max(error.needed, prefixLength * 4));
     }
   }
+}
+
+/** A short, safe description of a pickled value for messages (never stringifies containers). */
+function describe(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  if (value === null) return 'None';
+  return Array.isArray(value) ? 'a tuple' : typeof value;
 }
 
 async function parseLegacy(source: ByteSource, prefix: Uint8Array): Promise<TorchCheckpoint> {
@@ -145,7 +197,7 @@ async function parseLegacy(source: ByteSource, prefix: Uint8Array): Promise<Torc
   }
   const version = unpickle(prefix, magic.end, { partial });
   if (version.value !== 1001) {
-    throw new BertwebError('UNSUPPORTED', `${source.name}: legacy torch protocol ${String(version.value)}`);
+    throw new BertwebError('UNSUPPORTED', `${source.name}: legacy torch protocol ${describe(version.value)}`);
   }
   const sysInfo = unpickle(prefix, version.end, { partial });
   const storagesByKey = new Map<string, StorageRef>();
@@ -154,8 +206,7 @@ async function parseLegacy(source: ByteSource, prefix: Uint8Array): Promise<Torc
     persistentLoad: (pid) => {
       const storage = storageFromPid(pid);
       const known = storagesByKey.get(storage.key);
-      if (known && known.dtype !== storage.dtype)
-        throw new BertwebError('MODEL_INVALID', 'corrupt pickle: storage type');
+      if (known && known.dtype !== storage.dtype) throw corruptPickle('storage type');
       if (!known || known.numel < storage.numel) storagesByKey.set(storage.key, storage);
       return storage;
     },
@@ -166,20 +217,22 @@ async function parseLegacy(source: ByteSource, prefix: Uint8Array): Promise<Torc
   const located = new Map<string, { offset: number; length: number }>();
   let offset = keys.end;
   for (const rawKey of keys.value) {
-    const key = String(rawKey);
+    const key = storageKey(rawKey);
     const storage = storagesByKey.get(key);
     if (!storage) throw new BertwebError('MODEL_INVALID', `${source.name}: storage ${key} is listed but never used`);
+    if (located.has(key)) throw new BertwebError('MODEL_INVALID', `${source.name}: storage ${key} is listed twice`);
+    if (offset + 8 > source.size)
+      throw new BertwebError('MODEL_INVALID', `${source.name}: truncated file (storage ${key})`);
     const countBytes = await source.read(offset, 8);
     const count = Number(new DataView(countBytes.buffer, countBytes.byteOffset, 8).getBigInt64(0, true));
     const length = count * DTYPE_SIZE[storage.dtype];
-    if (count < storage.numel || offset + 8 + length > source.size) {
+    if (count < storage.numel || !Number.isSafeInteger(length) || offset + 8 + length > source.size) {
       throw new BertwebError('MODEL_INVALID', `${source.name}: truncated file (storage ${key})`);
     }
     located.set(key, { offset: offset + 8, length });
     offset += 8 + length;
   }
-  const found: PickledTensor[] = [];
-  collectTensors(main.value, found);
+  const found = collectTensors(main.value);
   const tensors = new Map<PickledTensor, TensorRef>();
   for (const t of found) {
     const place = located.get(t.storage.key);

@@ -3,6 +3,11 @@ import { BertwebError } from '../core.js';
 /**
  * Random read access to the bytes of one file without loading it whole: a Node file handle, a browser
  * Blob (sliced on demand) or bytes already in memory. Readers ask for the byte ranges they need.
+ *
+ * @example
+ * ```ts
+ * const source: ByteSource = { name: 'model.bin', size: blob.size, read: async (o, n) => new Uint8Array(await blob.slice(o, o + n).arrayBuffer()) };
+ * ```
  */
 export interface ByteSource {
   /** File name, for messages. */

@@ -12,8 +12,23 @@ export interface FileSet {
   open(name: string): Promise<ByteSource>;
 }
 
-/** File contents accepted from callers: bytes, or a Blob/File (read lazily). */
-export type FileContent = Uint8Array | ArrayBuffer | Blob;
+/**
+ * File contents accepted from callers: bytes, a Blob/File (read by slices), or any {@link ByteSource}
+ * (a Node file handle, a range-reading remote file, ...). Only the byte ranges the readers need are read.
+ */
+export type FileContent = Uint8Array | ArrayBuffer | Blob | ByteSource;
+
+/** Whether a value is a {@link ByteSource} (duck-typed: `size` and `read`). */
+export function isByteSource(value: unknown): value is ByteSource {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Uint8Array) &&
+    !(value instanceof ArrayBuffer) &&
+    typeof (value as Partial<ByteSource>).read === 'function' &&
+    typeof (value as Partial<ByteSource>).size === 'number'
+  );
+}
 
 /** Normalizes `a\\b`, `./a/b` to `a/b`. */
 export function normalizeName(name: string): string {
@@ -46,6 +61,7 @@ export function memoryFileSet(
       if (content === undefined) throw new BertwebError('MODEL_NOT_FOUND', `${id}: no file ${name}`);
       if (content instanceof Uint8Array) return bytesSource(name, content);
       if (content instanceof ArrayBuffer) return bytesSource(name, new Uint8Array(content));
+      if (isByteSource(content)) return content;
       return blobSource(name, content);
     },
   };

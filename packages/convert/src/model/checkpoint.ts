@@ -4,6 +4,7 @@ import { readSafetensors } from '../formats/safetensors.js';
 import { readTorchCheckpoint, type TorchCheckpoint } from '../formats/torch.js';
 import { readText } from '../io/byte-source.js';
 import { type FileSet, subFileSet } from '../io/file-set.js';
+import { MAX_JSON_BYTES, readJsonObject } from '../io/json.js';
 import type { TensorRef } from './tensor.js';
 
 /** Labels from a DeepPavlov vocabulary file. */
@@ -38,10 +39,18 @@ const WEIGHT_PATTERNS: readonly RegExp[] = [
   /(^|\/)(?!.*crf)[^/]*\.(pth|pt|bin|ckpt)$/,
 ];
 
+/**
+ * sentence-transformers module folders after the encoder (`1_Pooling`, `2_Dense`, ...): their weights
+ * (a Dense layer's `model.safetensors`) are never the encoder's.
+ */
+const MODULE_FOLDER = /^[1-9]\d*_[^/]*\//;
+
 /** Picks the weights file of a folder: HF names first, then DeepPavlov / generic torch files; shallowest wins. */
 export function findWeightsFile(names: readonly string[]): string | undefined {
   for (const pattern of WEIGHT_PATTERNS) {
-    const hits = names.filter((n) => pattern.test(n) && !n.split('/').some((part) => part.startsWith('.')));
+    const hits = names.filter(
+      (n) => pattern.test(n) && !MODULE_FOLDER.test(n) && !n.split('/').some((part) => part.startsWith('.')),
+    );
     if (hits.length === 0) continue;
     hits.sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
     return hits[0];
@@ -76,7 +85,10 @@ export function findStateDict(checkpoint: TorchCheckpoint, file: string): Map<st
   };
   const entries = visit(checkpoint.root, 0);
   if (!entries) {
-    const keys = checkpoint.root instanceof PyDict ? [...checkpoint.root.map.keys()].map(String) : [];
+    const keys =
+      checkpoint.root instanceof PyDict
+        ? [...checkpoint.root.map.keys()].slice(0, 10).map((k) => (typeof k === 'string' ? k.slice(0, 80) : typeof k))
+        : [];
     throw new BertwebError(
       'MODEL_INVALID',
       `${file}: no state dict found${keys.length ? ` (top-level keys: ${keys.slice(0, 10).join(', ')})` : ''}`,
@@ -85,7 +97,7 @@ export function findStateDict(checkpoint: TorchCheckpoint, file: string): Map<st
   const tensors = new Map<string, TensorRef>();
   for (const [name, pickled] of entries) {
     const ref = checkpoint.tensors.get(pickled);
-    if (!ref) throw new BertwebError('INTERNAL', `${file}: tensor ${name} was not located`);
+    if (!ref) throw new BertwebError('MODEL_INVALID', `${file}: tensor ${name} has no storage`);
     tensors.set(name, { ...ref, name });
   }
   return tensors;
@@ -101,35 +113,48 @@ async function readSharded(
   files: FileSet,
   indexName: string,
 ): Promise<{ tensors: Map<string, TensorRef>; shards: string[] }> {
-  let index: { weight_map?: Record<string, string> };
-  try {
-    index = JSON.parse(await readText(await files.open(indexName)));
-  } catch (error) {
-    if (error instanceof BertwebError) throw error;
-    throw new BertwebError('MODEL_INVALID', `${indexName} is not JSON`);
-  }
-  const weightMap = index.weight_map;
-  if (!weightMap || typeof weightMap !== 'object') {
+  const index = await readJsonObject(await files.open(indexName));
+  const rawMap = index.weight_map;
+  if (!rawMap || typeof rawMap !== 'object' || Array.isArray(rawMap)) {
     throw new BertwebError('MODEL_INVALID', `${indexName} has no weight_map`);
   }
+  const weightMap = new Map<string, string>();
+  for (const [name, shard] of Object.entries(rawMap)) {
+    if (typeof shard !== 'string')
+      throw new BertwebError('MODEL_INVALID', `${indexName}: shard of ${name} is not a file name`);
+    weightMap.set(name, shard);
+  }
   const dir = indexName.includes('/') ? indexName.slice(0, indexName.lastIndexOf('/') + 1) : '';
-  const shards = [...new Set(Object.values(weightMap))];
+  const shards = [...new Set(weightMap.values())];
   const names = new Set(files.names());
   const tensors = new Map<string, TensorRef>();
   for (const shard of shards) {
     if (!names.has(dir + shard))
       throw new BertwebError('MODEL_NOT_FOUND', `shard ${shard} named by ${indexName} is missing`);
     for (const [name, ref] of await readWeightsFile(files, dir + shard)) {
-      if (weightMap[name] !== shard) continue;
+      if (weightMap.get(name) !== shard) continue;
       tensors.set(name, ref);
     }
   }
-  for (const name of Object.keys(weightMap)) {
-    if (!tensors.has(name)) {
-      throw new BertwebError('MODEL_INVALID', `tensor ${name} is missing from shard ${weightMap[name]}`);
-    }
+  for (const [name, shard] of weightMap) {
+    if (!tensors.has(name)) throw new BertwebError('MODEL_INVALID', `tensor ${name} is missing from shard ${shard}`);
   }
   return { tensors, shards };
+}
+
+/**
+ * The label of a `LABEL<TAB>count` / `LABEL count` line: the text before the whitespace that precedes a
+ * trailing run of digits, else the whole line. Scanned from the end (linear; a backtracking regex was
+ * quadratic on long lines of spaces).
+ */
+function labelOfLine(line: string): string {
+  let digits = line.length;
+  while (digits > 0 && line.charCodeAt(digits - 1) >= 48 && line.charCodeAt(digits - 1) <= 57) digits--;
+  if (digits === line.length) return line;
+  let space = digits;
+  while (space > 0 && /\s/.test(line[space - 1] as string)) space--;
+  if (space === digits) return line;
+  return line.slice(0, space);
 }
 
 /**
@@ -143,13 +168,15 @@ async function readSharded(
  */
 export function parseLabelDict(text: string): string[] {
   const labels: string[] = [];
+  const seen = new Set<string>();
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trimEnd();
     if (line === '') continue;
-    const m = /^(.*?)(?:\t|\s+)(\d+)$/.exec(line);
-    const label = m ? (m[1] as string) : line;
-    if (label === '') throw new BertwebError('MODEL_INVALID', `empty label in a label dict line: "${raw}"`);
-    if (labels.includes(label)) throw new BertwebError('MODEL_INVALID', `label ${label} appears twice in a label dict`);
+    const label = labelOfLine(line);
+    const shown = JSON.stringify(raw.slice(0, 80));
+    if (label === '') throw new BertwebError('MODEL_INVALID', `empty label in a label dict line: ${shown}`);
+    if (seen.has(label)) throw new BertwebError('MODEL_INVALID', `label ${shown} appears twice in a label dict`);
+    seen.add(label);
     labels.push(label);
   }
   if (labels.length === 0) throw new BertwebError('MODEL_INVALID', 'empty label dict');
@@ -191,13 +218,7 @@ export async function openCheckpoint(all: FileSet): Promise<Checkpoint> {
   }
 
   let config: Record<string, unknown> | undefined;
-  if (names.has('config.json')) {
-    try {
-      config = JSON.parse(await readText(await files.open('config.json')));
-    } catch {
-      throw new BertwebError('MODEL_INVALID', `${files.id}/config.json is not JSON`);
-    }
-  }
+  if (names.has('config.json')) config = await readJsonObject(await files.open('config.json'));
 
   let labelFile: LabelFile | undefined;
   for (const [file, kind] of [
@@ -206,7 +227,9 @@ export async function openCheckpoint(all: FileSet): Promise<Checkpoint> {
   ] as const) {
     if (!names.has(file)) continue;
     if (labelFile) throw new BertwebError('MODEL_INVALID', `${files.id} has both tag.dict and classes.dict`);
-    labelFile = { labels: parseLabelDict(await readText(await files.open(file))), kind };
+    const source = await files.open(file);
+    if (source.size > MAX_JSON_BYTES) throw new BertwebError('MODEL_INVALID', `${file} is too large for a label file`);
+    labelFile = { labels: parseLabelDict(await readText(source)), kind };
   }
 
   let crfTensors: Map<string, TensorRef> | undefined;

@@ -54,14 +54,26 @@ const TASK_ALIASES: Readonly<Record<string, ModelTask | 'auto'>> = {
  * ```
  */
 export function parseTask(value: string): ModelTask | 'auto' {
-  const task = TASK_ALIASES[value.toLowerCase()];
+  const key = typeof value === 'string' ? value.toLowerCase() : '';
+  const task = Object.hasOwn(TASK_ALIASES, key) ? TASK_ALIASES[key] : undefined;
   if (!task) {
     throw new BertwebError(
       'INPUT_INVALID',
-      `unknown task "${value}"; use auto, feature-extraction, token-classification, question-answering or sequence-classification`,
+      `unknown task ${JSON.stringify(String(value).slice(0, 60))}; use auto, feature-extraction, token-classification, question-answering or sequence-classification`,
     );
   }
   return task;
+}
+
+/** A value for a message: primitives as JSON, containers by kind (never a recursive stringify). */
+function shortJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return (JSON.stringify(value) ?? String(value)).slice(0, 80);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+/** `table[key]` for own keys only (`constructor`, `__proto__` are not architectures). */
+function own<T>(table: Readonly<Record<string, T>>, key: unknown): T | undefined {
+  return typeof key === 'string' && Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 function positiveInt(config: Record<string, unknown>, key: string, fallback?: number): number {
@@ -71,7 +83,7 @@ function positiveInt(config: Record<string, unknown>, key: string, fallback?: nu
       'MODEL_INVALID',
       value === undefined
         ? `config.json lacks "${key}"`
-        : `config.json "${key}" must be a positive integer, got ${JSON.stringify(value)}`,
+        : `config.json "${key}" must be a positive integer, got ${shortJson(value)}`,
       { key },
     );
   }
@@ -88,15 +100,13 @@ export function configFamily(config: Record<string, unknown>): ModelFamily {
   if (typeof modelType === 'string') {
     throw new BertwebError(
       'UNSUPPORTED',
-      `model_type "${modelType}" is not supported; the converter handles bert and distilbert`,
+      `model_type ${shortJson(modelType)} is not supported; the converter handles bert and distilbert`,
       { modelType },
     );
   }
   const arch = Array.isArray(config.architectures) ? config.architectures[0] : undefined;
-  if (typeof arch === 'string') {
-    const known = ARCHITECTURES[arch];
-    if (known) return known.family;
-  }
+  const known = own(ARCHITECTURES, arch);
+  if (known) return known.family;
   if ('dim' in config && 'n_layers' in config) return 'distilbert';
   if ('hidden_size' in config && 'num_hidden_layers' in config) return 'bert';
   throw new BertwebError('MODEL_INVALID', 'config.json describes neither a BERT nor a DistilBERT model');
@@ -117,11 +127,11 @@ export function parseEncoderConfig(config: Record<string, unknown>): EncoderConf
   if (family === 'bert') {
     const positionType = config.position_embedding_type ?? 'absolute';
     if (positionType !== 'absolute') {
-      throw new BertwebError('UNSUPPORTED', `position_embedding_type "${String(positionType)}" is not supported`);
+      throw new BertwebError('UNSUPPORTED', `position_embedding_type ${shortJson(positionType)} is not supported`);
     }
-    const act = String(config.hidden_act ?? 'gelu');
-    const activation = ACTIVATIONS[act];
-    if (!activation) throw new BertwebError('UNSUPPORTED', `hidden_act "${act}" is not supported`);
+    const act = config.hidden_act ?? 'gelu';
+    const activation = own(ACTIVATIONS, act);
+    if (!activation) throw new BertwebError('UNSUPPORTED', `hidden_act ${shortJson(act)} is not supported`);
     const enc: EncoderConfig = {
       family,
       vocabSize: positiveInt(config, 'vocab_size'),
@@ -131,14 +141,19 @@ export function parseEncoderConfig(config: Record<string, unknown>): EncoderConf
       intermediateSize: positiveInt(config, 'intermediate_size'),
       maxPositions: positiveInt(config, 'max_position_embeddings'),
       typeVocabSize: positiveInt(config, 'type_vocab_size', 2),
-      layerNormEps: typeof config.layer_norm_eps === 'number' ? config.layer_norm_eps : 1e-12,
+      layerNormEps:
+        typeof config.layer_norm_eps === 'number' &&
+        Number.isFinite(config.layer_norm_eps) &&
+        config.layer_norm_eps >= 0
+          ? config.layer_norm_eps
+          : 1e-12,
       activation,
     };
     return checkHeads(enc);
   }
-  const act = String(config.activation ?? 'gelu');
-  const activation = ACTIVATIONS[act];
-  if (!activation) throw new BertwebError('UNSUPPORTED', `activation "${act}" is not supported`);
+  const act = config.activation ?? 'gelu';
+  const activation = own(ACTIVATIONS, act);
+  if (!activation) throw new BertwebError('UNSUPPORTED', `activation ${shortJson(act)} is not supported`);
   return checkHeads({
     family,
     vocabSize: positiveInt(config, 'vocab_size'),
@@ -169,12 +184,12 @@ export function configTask(config: Record<string, unknown>): ModelTask | undefin
   const archs = Array.isArray(config.architectures) ? config.architectures : [];
   for (const arch of archs) {
     if (typeof arch !== 'string') continue;
-    const known = ARCHITECTURES[arch];
+    const known = own(ARCHITECTURES, arch);
     if (known) return known.task;
     throw new BertwebError(
       'UNSUPPORTED',
-      `architecture ${arch} is not supported; known: ${Object.keys(ARCHITECTURES).join(', ')}`,
-      { architecture: arch },
+      `architecture ${arch.slice(0, 100)} is not supported; known: ${Object.keys(ARCHITECTURES).join(', ')}`,
+      { architecture: arch.slice(0, 200) },
     );
   }
   return undefined;

@@ -127,6 +127,35 @@ export async function readFloat32(ref: TensorRef): Promise<Float32Array> {
   return gatherStrided(flat, ref.shape, ref.strides as readonly number[]);
 }
 
+/** Row blocks of {@link readFloat32Rows} hold about this many float32 bytes. */
+export const ROW_BLOCK_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads a tensor as consecutive blocks of whole rows (its first dimension), each a row-major
+ * Float32Array of about {@link ROW_BLOCK_BYTES}: a 501,153 x 768 embedding table (1.5 GB) is quantized or
+ * copied block by block and never sits in memory whole. Strided tensors come in one block.
+ *
+ * @example
+ * ```ts
+ * for await (const block of readFloat32Rows(ref)) quantizeRows(block, block.length / width, width);
+ * ```
+ */
+export async function* readFloat32Rows(ref: TensorRef, blockBytes = ROW_BLOCK_BYTES): AsyncGenerator<Float32Array> {
+  const [rows = 1, ...rest] = ref.shape;
+  if (ref.shape.length < 2 || !isContiguous(ref.shape, ref.strides)) {
+    yield await readFloat32(ref);
+    return;
+  }
+  const width = numel(rest);
+  const size = DTYPE_SIZE[ref.dtype];
+  const perBlock = Math.max(1, Math.floor(blockBytes / Math.max(1, width * 4)));
+  for (let r = 0; r < rows; r += perBlock) {
+    const n = Math.min(perBlock, rows - r);
+    const bytes = await ref.source.read(ref.byteOffset + r * width * size, n * width * size);
+    yield toFloat32(bytes, ref.dtype, n * width);
+  }
+}
+
 function gatherStrided(flat: Float32Array, shape: readonly number[], strides: readonly number[]): Float32Array {
   const out = new Float32Array(numel(shape));
   const rank = shape.length;

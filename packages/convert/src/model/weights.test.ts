@@ -3,7 +3,7 @@ import { bytesSource } from '../io/byte-source.js';
 import { parseLabelDict } from './checkpoint.js';
 import { type EncoderConfig, parseEncoderConfig, parseTask } from './config.js';
 import type { TensorRef } from './tensor.js';
-import { mapWeights, resolveTask } from './weights.js';
+import { MAX_ADDED_TOKENS, mapWeights, resolveTask } from './weights.js';
 
 const H = 4;
 const ENC: EncoderConfig = parseEncoderConfig({
@@ -79,6 +79,14 @@ describe('task detection', () => {
     expect(resolveTask(names({ ...bert('bert.'), ...head('', 'classifier', 5) }), 'bert', {})).toBe(
       'token-classification',
     );
+    // DeepPavlov's is_binary head and NLLRanking's fc read the [CLS] vector: sequence heads.
+    const binary = { ...head('', 'classifier.dense', H), ...head('', 'classifier.out_proj', 1) };
+    expect(resolveTask(names({ ...bert('model.', { pooler: true }), ...binary }), 'bert', {})).toBe(
+      'sequence-classification',
+    );
+    expect(resolveTask(names({ ...bert('encoder.', { pooler: true }), ...head('', 'fc', 1) }), 'bert', {})).toBe(
+      'sequence-classification',
+    );
   });
 });
 
@@ -107,6 +115,64 @@ describe('mapWeights', () => {
     expect(() => mapWeights(refs(extraLayer), ENC, {})).toThrow(/2 layers but config\.json says 1/);
     const crf = { ...bert(''), 'crf.transitions': [3, 3], 'crf.start_transitions': [3], 'crf.end_transitions': [3] };
     expect(() => mapWeights(refs(crf), ENC, {})).toThrow(/CRF .* only makes sense for token classification/);
+  });
+
+  // deeppavlov/models/torch_bert/torch_transformers_classifier.py: AutoModelForBinaryClassification is
+  // `model` (AutoModel) + BinaryClassificationHead (`dense`, tanh, `out_proj` with one output, on h[:, 0]).
+  it("reads DeepPavlov's is_binary head (classifier.dense + classifier.out_proj) as a dense-tanh sequence head", () => {
+    const tensors = refs({
+      ...bert('model.', { pooler: true }),
+      'classifier.dense.weight': [H, H],
+      'classifier.dense.bias': [H],
+      'classifier.out_proj.weight': [1, H],
+      'classifier.out_proj.bias': [1],
+    });
+    for (const hints of [{}, { fromLabelFile: 'sequence-classification' as const }]) {
+      const mapped = mapWeights(tensors, ENC, hints);
+      expect([mapped.task, mapped.numLabels, mapped.weights.sequencePooling]).toEqual([
+        'sequence-classification',
+        1,
+        'dense-tanh',
+      ]);
+      expect(mapped.weights.headDense?.weight.name).toBe('classifier.dense.weight');
+      expect(mapped.weights.classifier?.weight.name).toBe('classifier.out_proj.weight');
+      expect(mapped.weights.pooler).toBeUndefined();
+      expect(mapped.ignored).toEqual(['model.pooler.dense.weight', 'model.pooler.dense.bias']);
+      expect(mapped.unexpected).toEqual([]);
+    }
+  });
+
+  // deeppavlov/models/torch_bert/torch_transformers_nll_ranking.py: NLLRanking is `encoder` (AutoModel,
+  // resize_token_embeddings(len(tokenizer) + 7)) and `fc` = Linear(hidden, 1) on the [CLS] hidden state.
+  it("reads DeepPavlov's NLLRanking (encoder.* + fc on the raw [CLS] state) with its 7 added word-embedding rows", () => {
+    const tensors = refs({
+      ...bert('encoder.', { pooler: true }),
+      'encoder.embeddings.word_embeddings.weight': [17, H],
+      'fc.weight': [1, H],
+      'fc.bias': [1],
+    });
+    const mapped = mapWeights(tensors, ENC, {}, { configFromBase: true });
+    expect([mapped.task, mapped.numLabels, mapped.weights.sequencePooling]).toEqual([
+      'sequence-classification',
+      1,
+      'cls',
+    ]);
+    expect([mapped.addedTokens, mapped.encoder.vocabSize]).toEqual([7, 17]);
+    expect(mapped.weights.classifier?.weight.name).toBe('fc.weight');
+    expect(mapped.ignored).toEqual(['encoder.pooler.dense.weight', 'encoder.pooler.dense.bias']);
+    // The rows must match a checkpoint's own config.json exactly.
+    expect(() => mapWeights(tensors, ENC, {})).toThrow(/shape mismatch: encoder\.embeddings\.word_embeddings\.weight/);
+  });
+
+  it('takes added word-embedding rows only from a base config, and only a few', () => {
+    const table = (rows: number) => refs({ ...bert('bert.'), 'bert.embeddings.word_embeddings.weight': [rows, H] });
+    expect(mapWeights(table(10), ENC, {}, { configFromBase: true }).addedTokens).toBe(0);
+    expect(mapWeights(table(10 + MAX_ADDED_TOKENS), ENC, {}, { configFromBase: true }).addedTokens).toBe(
+      MAX_ADDED_TOKENS,
+    );
+    // More rows than that is another vocabulary (a wrong --base); fewer rows never fit.
+    expect(() => mapWeights(table(11 + MAX_ADDED_TOKENS), ENC, {}, { configFromBase: true })).toThrow(/shape mismatch/);
+    expect(() => mapWeights(table(9), ENC, {}, { configFromBase: true })).toThrow(/shape mismatch/);
   });
 
   it('lists a head the task does not use as unexpected', () => {

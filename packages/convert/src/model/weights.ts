@@ -33,6 +33,17 @@ export interface CrfWeights {
   readonly end: TensorRef;
 }
 
+/**
+ * How a sequence classifier turns the first token's ([CLS]) hidden state into its classifier's input:
+ * - `pooler`: `tanh(pooler.dense(h))` (BertForSequenceClassification; the classifier is `classifier`);
+ * - `pre-classifier`: `relu(pre_classifier(h))` (DistilBertForSequenceClassification);
+ * - `dense-tanh`: `tanh(classifier.dense(h))`, then `classifier.out_proj` (DeepPavlov 1.7's
+ *   `AutoModelForBinaryClassification` of `torch_transformers_classifier` with `is_binary`, one logit; the
+ *   same head as RoBERTa's `classifier.dense` / `classifier.out_proj`);
+ * - `cls`: `h` itself (DeepPavlov 1.7's `NLLRanking`: `fc` on the raw [CLS] hidden state, no pooler).
+ */
+export type SequencePooling = 'pooler' | 'pre-classifier' | 'dense-tanh' | 'cls';
+
 /** Every weight the graph needs, by role. */
 export interface ModelWeights {
   readonly wordEmbeddings: TensorRef;
@@ -42,6 +53,11 @@ export interface ModelWeights {
   readonly layers: readonly LayerWeights[];
   readonly pooler?: Linear;
   readonly preClassifier?: Linear;
+  /** `classifier.dense` of a `dense-tanh` sequence head. */
+  readonly headDense?: Linear;
+  /** Sequence classification: what the classifier reads (see {@link SequencePooling}). */
+  readonly sequencePooling?: SequencePooling;
+  /** The classification layer: `classifier`, `classifier.out_proj` (`dense-tanh`) or `fc` (`cls`). */
   readonly classifier?: Linear;
   readonly qaOutputs?: Linear;
   readonly crf?: CrfWeights;
@@ -57,9 +73,30 @@ export interface TaskHints {
   readonly fromLabelFile?: ModelTask;
 }
 
+/** Options of {@link mapWeights} besides the task hints. */
+export interface MapOptions {
+  /**
+   * The config came from the base model, not from the checkpoint: a word-embedding table with a few rows
+   * more than its `vocab_size` (tokens added by `resize_token_embeddings` while fine-tuning, such as
+   * DeepPavlov's `NLLRanking` and its 7 extra rows) is then taken as the vocabulary size, at most
+   * {@link MAX_ADDED_TOKENS} rows more. A checkpoint's own config.json must say its size.
+   */
+  readonly configFromBase?: boolean;
+}
+
+/**
+ * Most word-embedding rows a fine-tuned checkpoint may add to its base's `vocab_size` (DeepPavlov adds
+ * `num_special_tokens`: 7 in `rel_ranking_nll_bert_ru`). More is a different vocabulary: a wrong `--base`.
+ */
+export const MAX_ADDED_TOKENS = 1024;
+
 /** Result of {@link mapWeights}. */
 export interface MappedWeights {
   readonly weights: ModelWeights;
+  /** The encoder config the weights imply: `vocabSize` is the table's rows when tokens were added. */
+  readonly encoder: EncoderConfig;
+  /** Word-embedding rows beyond the base config's `vocab_size` (0 unless {@link MapOptions.configFromBase}). */
+  readonly addedTokens: number;
   readonly task: ModelTask;
   /** Number of labels of the head (0 for feature extraction and QA). */
   readonly numLabels: number;
@@ -173,6 +210,10 @@ export function resolveTask(names: readonly string[], family: ModelFamily, hints
   const encoder = encoderPrefix(names);
   if (headKey(names, 'qa_outputs', encoder)) return 'question-answering';
   if (headKey(names, 'pre_classifier', encoder)) return 'sequence-classification';
+  // DeepPavlov's is_binary head (classifier.dense + classifier.out_proj) and NLLRanking (fc) read the
+  // [CLS] vector only: sequence heads.
+  if (headKey(names, 'classifier.out_proj', encoder)) return 'sequence-classification';
+  if (headKey(names, 'fc', encoder)) return 'sequence-classification';
   if (headKey(names, 'classifier', encoder)) {
     if (family === 'distilbert') return 'token-classification';
     const hasPooler = names.some((n) => n.startsWith(`${encoder}pooler.dense.`));
@@ -180,7 +221,8 @@ export function resolveTask(names: readonly string[], family: ModelFamily, hints
     throw new BertwebError(
       'MODEL_INVALID',
       'the checkpoint has a BERT "classifier" head and a pooler: it may be token or sequence classification; ' +
-        'pass --task token-classification or --task sequence-classification (or a config.json with "architectures")',
+        'pass --task token-classification or --task sequence-classification (or a config.json with "architectures"; ' +
+        "a DeepPavlov tarball takes its config's task: DeepPavlovPlan.task)",
     );
   }
   return 'feature-extraction';
@@ -197,19 +239,22 @@ export function resolveTask(names: readonly string[], family: ModelFamily, hints
  */
 export function mapWeights(
   tensors: ReadonlyMap<string, TensorRef>,
-  enc: EncoderConfig,
+  config: EncoderConfig,
   hints: TaskHints,
+  options: MapOptions = {},
 ): MappedWeights {
   const names = [...tensors.keys()];
   const family = weightsFamily(names);
-  if (family !== enc.family) {
+  if (family !== config.family) {
     throw new BertwebError(
       'MODEL_INVALID',
-      `config.json describes a ${enc.family} model but the weights are ${family}; check --base`,
+      `config.json describes a ${config.family} model but the weights are ${family}; check --base`,
     );
   }
   const task = resolveTask(names, family, hints);
   const p = encoderPrefix(names);
+  const addedTokens = options.configFromBase ? addedRows(tensors, `${p}embeddings.word_embeddings.weight`, config) : 0;
+  const enc: EncoderConfig = addedTokens > 0 ? { ...config, vocabSize: config.vocabSize + addedTokens } : config;
   const c = new Claims(tensors);
   const missing: string[] = [];
   const H = enc.hiddenSize;
@@ -244,11 +289,7 @@ export function mapWeights(
         outputNorm: norm(`${l}.output.LayerNorm`),
       });
     }
-    if (task === 'feature-extraction' || task === 'sequence-classification') {
-      if (c.has(`${p}pooler.dense.weight`) || task === 'sequence-classification') {
-        pooler = linear(`${p}pooler.dense`, H, H);
-      }
-    }
+    if (task === 'feature-extraction' && c.has(`${p}pooler.dense.weight`)) pooler = linear(`${p}pooler.dense`, H, H);
   } else {
     for (let i = 0; i < enc.numLayers; i++) {
       const l = `${p}transformer.layer.${i}`;
@@ -287,10 +328,19 @@ export function mapWeights(
     }
     return { key, rows: ref.shape[0] ?? 0 };
   };
-  if (task === 'token-classification' || task === 'sequence-classification') {
-    if (task === 'sequence-classification' && family === 'distilbert') {
-      preClassifier = linear(headRows('pre_classifier').key, H, H);
-    }
+  let headDense: Linear | undefined;
+  let sequencePooling: SequencePooling | undefined;
+  if (task === 'sequence-classification') {
+    sequencePooling = sequenceHead(names, family, p);
+    const head =
+      sequencePooling === 'dense-tanh' ? 'classifier.out_proj' : sequencePooling === 'cls' ? 'fc' : 'classifier';
+    if (sequencePooling === 'pre-classifier') preClassifier = linear(headRows('pre_classifier').key, H, H);
+    if (sequencePooling === 'dense-tanh') headDense = linear(headRows('classifier.dense').key, H, H);
+    if (sequencePooling === 'pooler') pooler ??= linear(`${p}pooler.dense`, H, H);
+    const { key, rows } = headRows(head);
+    numLabels = rows;
+    classifier = linear(key, rows, H);
+  } else if (task === 'token-classification') {
     const { key, rows } = headRows('classifier');
     numLabels = rows;
     classifier = linear(key, rows, H);
@@ -341,9 +391,32 @@ export function mapWeights(
     ...(tokenTypeEmbeddings ? { tokenTypeEmbeddings } : {}),
     ...(pooler ? { pooler } : {}),
     ...(preClassifier ? { preClassifier } : {}),
+    ...(headDense ? { headDense } : {}),
+    ...(sequencePooling ? { sequencePooling } : {}),
     ...(classifier ? { classifier } : {}),
     ...(qaOutputs ? { qaOutputs } : {}),
     ...(crf ? { crf } : {}),
   };
-  return { weights, task, numLabels, ignored, unexpected };
+  return { weights, encoder: enc, addedTokens, task, numLabels, ignored, unexpected };
+}
+
+/**
+ * The sequence head the checkpoint's tensors show: `classifier.out_proj` -> `dense-tanh`, `fc` -> `cls`,
+ * else the family's own (`pooler` for BERT, `pre-classifier` for DistilBERT).
+ */
+function sequenceHead(names: readonly string[], family: ModelFamily, encoder: string): SequencePooling {
+  if (headKey(names, 'classifier.out_proj', encoder)) return 'dense-tanh';
+  if (headKey(names, 'fc', encoder) && !headKey(names, 'classifier', encoder)) return 'cls';
+  return family === 'distilbert' ? 'pre-classifier' : 'pooler';
+}
+
+/**
+ * Rows of the word-embedding table beyond the config's `vocab_size`, when there are a few more
+ * (`resize_token_embeddings` after pre-training); 0 when it matches (any other size fails the shape check).
+ */
+function addedRows(tensors: ReadonlyMap<string, TensorRef>, name: string, enc: EncoderConfig): number {
+  const rows = tensors.get(name)?.shape[0];
+  if (rows === undefined || tensors.get(name)?.shape.length !== 2) return 0;
+  const added = rows - enc.vocabSize;
+  return added > 0 && added <= MAX_ADDED_TOKENS ? added : 0;
 }

@@ -1,5 +1,5 @@
 import { BertwebError } from '../core.js';
-import { type Chunk, type LazyBytes, ProtoMessage } from './proto.js';
+import { type Chunk, chunkPieces, type LazyBytes, ProtoMessage } from './proto.js';
 
 /** ONNX `TensorProto.DataType` values used by the converter. */
 export const DataType = {
@@ -166,6 +166,16 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A uint8 scalar constant (quantization zero points), deduplicated by value. */
+  uint8Scalar(value: number): string {
+    const key = `u8::${value}`;
+    const known = this.constants.get(key);
+    if (known) return known;
+    const name = this.initializer(this.fresh('const_u8'), DataType.UINT8, [], Uint8Array.of(value));
+    this.constants.set(key, name);
+    return name;
+  }
+
   /** A small float32 constant (scalars when `dims` is empty), deduplicated by value. */
   float32(values: readonly number[], dims: readonly number[] = []): string {
     const key = `f32:${dims.join('x')}:${values.join(',')}`;
@@ -264,9 +274,10 @@ export async function chunksToBytes(chunks: readonly Chunk[]): Promise<Uint8Arra
   const out = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {
-    const bytes = chunk instanceof Uint8Array ? chunk : await chunk.produce();
-    out.set(bytes, offset);
-    offset += bytes.byteLength;
+    for await (const bytes of chunkPieces(chunk)) {
+      out.set(bytes, offset);
+      offset += bytes.byteLength;
+    }
   }
   return out;
 }

@@ -9,13 +9,33 @@ import { BertwebError } from '../core.js';
  * memory of a 700 MB model to about one tensor.
  */
 
-/** Bytes produced on demand, with a size known before they are produced. */
+/**
+ * Bytes produced on demand, with a size known before they are produced.
+ *
+ * @example
+ * ```ts
+ * const payload: LazyBytes = { byteLength: 8, produce: () => new Uint8Array(8) };
+ * ```
+ */
 export interface LazyBytes {
   readonly byteLength: number;
+  /** All the bytes at once. */
   produce(): Promise<Uint8Array> | Uint8Array;
+  /**
+   * The same bytes as consecutive pieces, made one at a time (a large tensor, row block by row block):
+   * writers that take it never hold the whole payload. Optional; `produce` is the fallback.
+   */
+  pieces?(): AsyncIterable<Uint8Array>;
 }
 
-/** A piece of a serialized message: plain bytes, or bytes produced later. */
+/**
+ * A piece of a serialized message: plain bytes, or bytes produced later.
+ *
+ * @example
+ * ```ts
+ * const chunks: Chunk[] = [header, { byteLength: 4, produce: () => new Uint8Array(4) }];
+ * ```
+ */
 export type Chunk = Uint8Array | LazyBytes;
 
 const WIRE_VARINT = 0;
@@ -196,15 +216,45 @@ export async function writeChunks(
 ): Promise<number> {
   let written = 0;
   for (const chunk of chunks) {
-    const bytes = chunk instanceof Uint8Array ? chunk : await chunk.produce();
-    if (!(chunk instanceof Uint8Array) && bytes.byteLength !== chunk.byteLength) {
-      throw new BertwebError(
-        'INTERNAL',
-        `lazy payload produced ${bytes.byteLength} bytes, announced ${chunk.byteLength}`,
-      );
+    for await (const bytes of chunkPieces(chunk)) {
+      await write(bytes);
+      written += bytes.byteLength;
     }
-    await write(bytes);
-    written += bytes.byteLength;
   }
   return written;
+}
+
+/**
+ * The bytes of one chunk as pieces: plain bytes as they are, a lazy payload by its `pieces` when it has
+ * them (else `produce`), checked against its announced size.
+ *
+ * @example
+ * ```ts
+ * for await (const piece of chunkPieces(chunk)) await out.write(piece);
+ * ```
+ */
+export async function* chunkPieces(chunk: Chunk): AsyncGenerator<Uint8Array> {
+  if (chunk instanceof Uint8Array) {
+    yield chunk;
+    return;
+  }
+  let produced = 0;
+  const check = (): void => {
+    if (produced !== chunk.byteLength) {
+      throw new BertwebError('INTERNAL', `lazy payload produced ${produced} bytes, announced ${chunk.byteLength}`);
+    }
+  };
+  if (chunk.pieces) {
+    for await (const piece of chunk.pieces()) {
+      produced += piece.byteLength;
+      if (produced > chunk.byteLength) check();
+      yield piece;
+    }
+    check();
+    return;
+  }
+  const bytes = await chunk.produce();
+  produced = bytes.byteLength;
+  check();
+  yield bytes;
 }

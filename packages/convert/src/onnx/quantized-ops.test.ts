@@ -8,7 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { quantizeBlocks, quantizeInt8PerColumn, stackTransposed } from '../model/quantize.js';
 import { float32ToHalfBits, toFloat32 } from '../model/tensor.js';
 import { chunksToBytes, DataType, GraphBuilder } from './graph.js';
-import { gatherInt8Rows, gatherQ4Rows, matMulInt8, matMulNBits } from './quantized-ops.js';
+import { gatherInt8Rows, gatherQ4Rows, matMulInt8, matMulNBits, type RowBlocks } from './quantized-ops.js';
+
+/** The table in blocks of 3 rows (the last one shorter), as the converter streams large tables. */
+function rowBlocksOf(table: Float32Array, width: number): RowBlocks {
+  return async function* () {
+    for (let r = 0; r * width < table.length; r += 3)
+      yield table.subarray(r * width, Math.min(table.length, (r + 3) * width));
+  };
+}
 
 function random(seed: number, count: number, scale = 1): Float32Array {
   let s = seed;
@@ -148,6 +156,100 @@ describe('int8 per-column MatMul', () => {
   });
 });
 
+describe('int8 per-row activations (q8 per-row)', () => {
+  const w = random(7, N * K, 0.2);
+  const wt = stackTransposed([w], [N], K);
+  const { values, scales } = quantizeInt8PerColumn(wt, K, N);
+
+  /**
+   * The documented math, here in float64: per row, scale = max(max / (255 - z), -min / z), codes
+   * round-half-even(x / scale) + z; y = sum((code - z) * w_code) * scale * w_scale.
+   */
+  function expected(x: Float32Array, rows: number, z: number): Float32Array {
+    const out = new Float32Array(rows * N);
+    const roundEven = (v: number) => {
+      const r = Math.round(v);
+      return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    };
+    for (let i = 0; i < rows; i++) {
+      const row = x.subarray(i * K, (i + 1) * K);
+      const hi = Math.max(...row);
+      const lo = Math.min(...row);
+      const scale = Math.fround(
+        Math.max(hi * Math.fround(1 / (255 - z)), z === 0 ? 0 : lo * Math.fround(-1 / z), 1e-30),
+      );
+      const codes = Array.from(row, (v) => Math.min(255, Math.max(0, roundEven(Math.fround(v / scale)) + z)));
+      for (let j = 0; j < N; j++) {
+        let acc = 0;
+        for (let t = 0; t < K; t++) acc += ((codes[t] as number) - z) * (values[t * N + j] as number);
+        out[i * N + j] = acc * (scales[j] as number) * scale;
+      }
+    }
+    return out;
+  }
+
+  async function perRow(x: Float32Array, dims: number[], z: number): Promise<Float32Array> {
+    const g = new GraphBuilder('t');
+    const y = matMulInt8(g, g.input('x', DataType.FLOAT, dims), 'w', async () => wt, K, N, 'per-row', z);
+    g.output(y, DataType.FLOAT, [...dims.slice(0, -1), N], 'y');
+    return run(g, { x: new ort.Tensor('float32', x, dims) });
+  }
+
+  it.each([128, 32])(
+    'computes the documented per-row quantization (zero point %i), on [batch, seq, k] inputs',
+    async (z) => {
+      const x = random(8, 2 * 3 * K);
+      // a row of GELU-like values (>= -0.17) and a row of zeros
+      for (let t = 0; t < K; t++) x[K + t] = Math.max(-0.17, x[K + t] as number);
+      x.fill(0, 2 * K, 3 * K);
+      const got = await perRow(x, [2, 3, K], z);
+      const want = expected(x, 6, z);
+      expect(maxDiff(got, want) / Math.max(...want.map(Math.abs))).toBeLessThan(1e-6);
+      expect(Array.from(got.subarray(2 * N, 3 * N))).toEqual(new Array(N).fill(0));
+      // Close to the float product on the rows the zero point suits (z = 32: the GELU-like row; a symmetric
+      // row under z = 32 keeps only 32 codes for its negative half, which is why only GELU inputs get it).
+      const exact = matmulT(x, w, 6, K, N);
+      const rows = z === 128 ? [0, 1, 3, 4, 5] : [1];
+      for (const r of rows) {
+        const e = exact.subarray(r * N, (r + 1) * N);
+        expect(maxDiff(got.subarray(r * N, (r + 1) * N), e) / Math.max(...e.map(Math.abs))).toBeLessThan(0.02);
+      }
+    },
+  );
+
+  it('zero point 0 (ReLU outputs): every code on the positive side', async () => {
+    const x = random(9, 4 * K).map((v) => Math.max(0, v));
+    const got = await perRow(x, [4, K], 0);
+    const want = expected(x, 4, 0);
+    expect(maxDiff(got, want) / Math.max(...want.map(Math.abs))).toBeLessThan(1e-6);
+  });
+
+  it("a row's result is the same alone and beside rows of any size (dynamic mode: not so)", async () => {
+    const x = random(10, 4 * K);
+    for (let t = 0; t < K; t++) x[3 * K + t] = 40 * (x[3 * K + t] as number); // a loud neighbour
+    const together = await perRow(x, [4, K], 128);
+    const alone = await perRow(x.slice(0, K), [1, K], 128);
+    expect(Array.from(together.subarray(0, N))).toEqual(Array.from(alone));
+    const g = new GraphBuilder('t');
+    g.output(
+      matMulInt8(g, g.input('x', DataType.FLOAT, [4, K]), 'w', async () => wt, K, N, 'dynamic'),
+      DataType.FLOAT,
+      [4, N],
+      'y',
+    );
+    const dynamic = await run(g, { x: new ort.Tensor('float32', x, [4, K]) });
+    const h = new GraphBuilder('t');
+    h.output(
+      matMulInt8(h, h.input('x', DataType.FLOAT, [1, K]), 'w', async () => wt, K, N, 'dynamic'),
+      DataType.FLOAT,
+      [1, N],
+      'y',
+    );
+    const dynamicAlone = await run(h, { x: new ort.Tensor('float32', x.slice(0, K), [1, K]) });
+    expect(maxDiff(dynamic.subarray(0, N), dynamicAlone)).toBeGreaterThan(1e-3);
+  });
+});
+
 describe('quantized embedding lookups', () => {
   const V = 10;
   const H = 64;
@@ -161,12 +263,7 @@ describe('quantized embedding lookups', () => {
     const decoded = decodeBlocks(packed, halfScales, V, H, 4);
     const g = new GraphBuilder('t');
     const input = g.input('ids', DataType.INT64, [2, 3]);
-    g.output(
-      gatherQ4Rows(g, 'emb', async () => table, V, H, input),
-      DataType.FLOAT,
-      [2, 3, H],
-      'y',
-    );
+    g.output(gatherQ4Rows(g, 'emb', rowBlocksOf(table, H), V, H, input), DataType.FLOAT, [2, 3, H], 'y');
     const got = await run(g, { ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [2, 3]) });
     const expected = Float32Array.from(ids.flatMap((id) => Array.from(decoded.subarray(id * H, (id + 1) * H))));
     expect(maxDiff(got, expected)).toBeLessThan(1e-6);
@@ -175,12 +272,7 @@ describe('quantized embedding lookups', () => {
   it('int8 rows dequantize to the table within half a step', async () => {
     const g = new GraphBuilder('t');
     const input = g.input('ids', DataType.INT64, [6]);
-    g.output(
-      gatherInt8Rows(g, 'emb', async () => table, V, H, input),
-      DataType.FLOAT,
-      [6, H],
-      'y',
-    );
+    g.output(gatherInt8Rows(g, 'emb', rowBlocksOf(table, H), V, H, input), DataType.FLOAT, [6, H], 'y');
     const got = await run(g, { ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [6]) });
     const expected = Float32Array.from(ids.flatMap((id) => Array.from(table.subarray(id * H, (id + 1) * H))));
     const rowMax = Math.max(...table.map(Math.abs));
