@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertFiles, unpackArchive } from '../../convert/src/convert-files.js';
 import { type Classifier, createClassifier } from './classifier.js';
 import {
-  convertedBinaryFixture,
   convertedFixture,
   DP_FIXTURES,
   DP_MODELS,
@@ -149,11 +148,11 @@ describe('topics_distilbert_base_uncased: multilabel sigmoid, proba2labels confi
   });
 });
 
-describe('russian_superglue_danetqa_rubert with is_binary (reconstructed head)', () => {
+describe('russian_superglue_danetqa_rubert with is_binary (converted from the tarball)', () => {
   const ref = reference.danetqa_binary;
   let model: LoadedModel;
   beforeAll(async () => {
-    model = await loadModel(await convertedBinaryFixture(), { backend: 'wasm' });
+    model = await loadModel(await convertedFixture('danetqa_binary'), { backend: 'wasm' });
   });
   afterAll(() => model.dispose());
 
@@ -189,9 +188,9 @@ describe('russian_superglue_danetqa_rubert with is_binary (reconstructed head)',
     expect(top?.labels.map((l) => l.label)).toEqual(['True']);
   });
 
-  it('without labels uses LABEL_0 / LABEL_1 (the converted config has no id2label of two)', async () => {
+  it('without labels uses the converted id2label (False / True, as the converter writes for is_binary)', async () => {
     const classifier = await createClassifier(model, { isBinary: true });
-    expect(classifier.labels).toEqual(['LABEL_0', 'LABEL_1']);
+    expect(classifier.labels).toEqual(['False', 'True']);
   });
 
   it('rejects isBinary on a model with more logits, and contradicting settings before loading', async () => {
@@ -236,7 +235,8 @@ describe('russian_superglue_danetqa_rubert with is_binary (reconstructed head)',
   });
 
   it('nClasses 1 is regression: the raw logit (DeepPavlov: logits.squeeze(-1))', async () => {
-    const classifier = await createClassifier(model, { nClasses: 1 });
+    // The converted id2label names the two binary classes; a regression reading names its one output.
+    const classifier = await createClassifier(model, { nClasses: 1, labels: ['logit'] });
     expect(classifier.activation).toBe('none');
     const c = ref.cases[0] as (typeof ref.cases)[number];
     const [result] = await classifier.classify([[c.text_a, c.text_b]]);

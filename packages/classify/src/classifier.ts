@@ -3,21 +3,19 @@
  * DeepPavlov 1.7's `torch_transformers_classifier` settings as options (`multilabel`, `isBinary`,
  * `nClasses`, `returnProbas`; docs/deeppavlov-1.7.md, "Classification").
  */
-import {
-  BertwebError,
-  CALL_OPTION_KEYS,
-  type CallOptions,
-  check,
-  defineHead,
-  type Encoding,
-  type Head,
-  type HeadContext,
-  type HeadOptions,
-  type LoadedModel,
-  ModelHead,
-  type ModelSource,
-  type TruncationStrategy,
+
+import type {
+  CallOptions,
+  Encoding,
+  Head,
+  HeadContext,
+  HeadFactory,
+  HeadOptions,
+  LoadedModel,
+  ModelSource,
+  TruncationStrategy,
 } from '@bertweb/core';
+import { BertwebError, CALL_OPTION_KEYS, check, defineHead, ModelHead } from '@bertweb/core';
 import { type Activation, activate, type LabelScore, rankLabels } from './scores.js';
 
 /**
@@ -149,15 +147,11 @@ export interface Classifier extends Head {
   classify(inputs: readonly ClassifierInput[], options?: ClassifyOptions | null): Promise<Classification[]>;
 }
 
-interface ClassifierSettings {
-  readonly labels: readonly string[];
-  readonly activation: Activation;
-  readonly isBinary: boolean;
-  readonly topK: number | undefined;
-  readonly threshold: number | undefined;
-  readonly maxLength: number;
-  readonly truncation: TruncationStrategy;
-}
+/** The head's settings: its data properties, resolved from the options and the model. */
+type ClassifierSettings = Pick<
+  Classifier,
+  'labels' | 'activation' | 'isBinary' | 'topK' | 'threshold' | 'maxLength' | 'truncation'
+>;
 
 const CLASSIFY_OPTION_KEYS = [...CALL_OPTION_KEYS, 'topK', 'threshold'];
 const ACTIVATIONS: readonly Activation[] = ['softmax', 'sigmoid', 'none'];
@@ -169,24 +163,14 @@ interface InputJob {
   readonly truncated: boolean;
 }
 
-class ClassifierHead extends ModelHead implements Classifier {
-  readonly labels: readonly string[];
-  readonly activation: Activation;
-  readonly isBinary: boolean;
-  readonly topK: number | undefined;
-  readonly threshold: number | undefined;
-  readonly maxLength: number;
-  readonly truncation: TruncationStrategy;
+// The settings are own data properties, which ModelHead assigns; this interface gives them their types.
+// biome-ignore lint/correctness/noUnusedVariables: merged with the class below.
+interface ClassifierHead extends Readonly<ClassifierSettings> {}
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
+class ClassifierHead extends ModelHead implements Classifier {
   constructor(context: HeadContext, settings: ClassifierSettings) {
-    super(context);
-    this.labels = settings.labels;
-    this.activation = settings.activation;
-    this.isBinary = settings.isBinary;
-    this.topK = settings.topK;
-    this.threshold = settings.threshold;
-    this.maxLength = settings.maxLength;
-    this.truncation = settings.truncation;
+    super(context, settings);
   }
 
   async classify(inputs: readonly ClassifierInput[], options?: ClassifyOptions | null): Promise<Classification[]> {
@@ -248,18 +232,17 @@ function binaryLabels(logit: number, labels: readonly string[], threshold: numbe
 }
 
 function checkInputs(inputs: unknown): readonly ClassifierInput[] {
-  const list = check.denseArray(inputs, 'inputs');
-  list.forEach((input, i) => {
-    const ok =
-      typeof input === 'string' ||
-      (Array.isArray(input) && input.length === 2 && typeof input[0] === 'string' && typeof input[1] === 'string');
-    if (!ok) {
+  return check.denseArray(inputs, 'inputs').map((input, i) => {
+    if (typeof input === 'string') return input;
+    // A pair is read once: the copy is what gets encoded (a getter cannot change it after the check).
+    const pair = Array.isArray(input) && input.length === 2 ? [input[0], input[1]] : undefined;
+    if (!pair || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
       throw new BertwebError('INPUT_INVALID', `inputs[${i}] must be a string or a [text, textPair] pair of strings`, {
         argument: `inputs[${i}]`,
       });
     }
+    return pair as [string, string];
   });
-  return list as readonly ClassifierInput[];
 }
 
 const CLASSIFIER_OPTION_KEYS = [
@@ -287,11 +270,14 @@ const CLASSIFIER_OPTION_KEYS = [
  * result.labels; // every label scoring above 0.3 (sigmoid: multi_label_classification)
  * ```
  */
-export const createClassifier: (
-  source: ModelSource | LoadedModel,
-  options?: ClassifierOptions | null,
-) => Promise<Classifier> = defineHead<ClassifierOptions, ClassifierSettings, Classifier>({
+export const createClassifier: HeadFactory<ClassifierOptions, Classifier> = defineHead<
+  ClassifierOptions,
+  ClassifierSettings,
+  Classifier
+>({
   kind: 'classifier',
+  outputs: ['logits'],
+  refuses: ['token-classification', 'question-answering'],
   options: CLASSIFIER_OPTION_KEYS,
   check: (options) => {
     check.oneOf(options.activation, 'activation', ACTIVATIONS);
@@ -354,15 +340,6 @@ function checkDeepPavlovSettings(options: ClassifierOptions): void {
 
 async function resolveSettings(model: LoadedModel, options: ClassifierOptions): Promise<ClassifierSettings> {
   const { info } = model;
-  if (info.task === 'token-classification' || info.task === 'question-answering') {
-    throw new BertwebError('MODEL_INVALID', `this is a ${info.task} model, not a sequence-classification model`);
-  }
-  if (!model.outputNames.includes('logits')) {
-    throw new BertwebError(
-      'MODEL_INVALID',
-      `the model has no logits output (outputs: ${model.outputNames.join(', ')})`,
-    );
-  }
   const maxLength = check.int(options.maxLength, 'maxLength', 2, info.maxPositions) ?? info.maxPositions;
   // One tiny inference tells the logits width: labels must fit it.
   const probe = model.tokenizer.encode('', { truncation: false });

@@ -10,12 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbedder } from '../../embeddings/src/embedder.js';
 import { VectorIndex } from '../../embeddings/src/vector-index.js';
 import { createRanker, RANKER_DEFAULTS, type Ranker } from './ranker.js';
-import {
-  convertedFixture,
-  convertedNllFixture,
-  dpReference,
-  removeConvertedFixtures,
-} from './test-utils/deeppavlov-fixtures.js';
+import { convertedFixture, dpReference, removeConvertedFixtures } from './test-utils/deeppavlov-fixtures.js';
 
 const TOLERANCE = 1e-4;
 const FIXTURES = new URL('../../../models/fixtures/', import.meta.url).pathname;
@@ -212,7 +207,10 @@ describe('Ranker: DeepPavlov torch_transformers_nll_ranker (rel_ranking_nll_bert
   afterAll(removeConvertedFixtures);
 
   it('scores (question, relation) pairs with the raw logit and the segment ids, within 1e-4', async () => {
-    const ranker = await createRanker(await convertedNllFixture(), { backend: 'wasm', maxLength: 96 });
+    const ranker = await createRanker(await convertedFixture('rel_ranking_nll_bert_ru'), {
+      backend: 'wasm',
+      maxLength: 96,
+    });
     try {
       expect([ranker.numLogits, ranker.scoring, ranker.tokenTypes]).toEqual([1, 'raw', 'segments']);
       for (const c of nll.cases) {

@@ -7,21 +7,19 @@
  * - `torch_transformers_nll_ranker` (`rel_ranking_nll_bert_ru`, 1 logit): the pair's segment ids are
  *   passed and the score is the raw logit (softmax only appears in its training loss).
  */
-import {
-  BertwebError,
-  CALL_OPTION_KEYS,
-  type CallOptions,
-  check,
-  defineHead,
-  type Encoding,
-  type Head,
-  type HeadContext,
-  type HeadOptions,
-  type LoadedModel,
-  ModelHead,
-  type ModelSource,
-  type TruncationStrategy,
+
+import type {
+  CallOptions,
+  Encoding,
+  Head,
+  HeadContext,
+  HeadFactory,
+  HeadOptions,
+  LoadedModel,
+  ModelSource,
+  TruncationStrategy,
 } from '@bertweb/core';
+import { BertwebError, CALL_OPTION_KEYS, check, defineHead, ModelHead } from '@bertweb/core';
 
 /**
  * How a ranker turns the model's logits into a score. The model has 1 logit, or 2 (not relevant,
@@ -260,14 +258,8 @@ export interface Ranker extends Head {
   rerank(query: string, hits: readonly RerankInput[], options?: RankOptions | null): Promise<RerankedHit[]>;
 }
 
-interface RankerSettings {
-  readonly scoring: RankerScoring;
-  readonly tokenTypes: PairTokenTypes;
-  readonly maxLength: number;
-  readonly truncation: TruncationStrategy;
-  readonly topK: number | undefined;
-  readonly numLogits: number;
-}
+/** The head's settings: its data properties, resolved from the options and the model. */
+type RankerSettings = Pick<Ranker, 'scoring' | 'tokenTypes' | 'maxLength' | 'truncation' | 'topK' | 'numLogits'>;
 
 /** One (query, candidate) pair, encoded. */
 interface PairJob {
@@ -282,22 +274,14 @@ const SCORINGS: readonly RankerScoring[] = ['softmax', 'sigmoid', 'raw'];
 const TOKEN_TYPES: readonly PairTokenTypes[] = ['zeros', 'segments'];
 const TRUNCATIONS: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
 
-class RankerHead extends ModelHead implements Ranker {
-  readonly scoring: RankerScoring;
-  readonly tokenTypes: PairTokenTypes;
-  readonly maxLength: number;
-  readonly truncation: TruncationStrategy;
-  readonly topK: number | undefined;
-  readonly numLogits: number;
+// The settings are own data properties, which ModelHead assigns; this interface gives them their types.
+// biome-ignore lint/correctness/noUnusedVariables: merged with the class below.
+interface RankerHead extends Readonly<RankerSettings> {}
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
+class RankerHead extends ModelHead implements Ranker {
   constructor(context: HeadContext, settings: RankerSettings) {
-    super(context);
-    this.scoring = settings.scoring;
-    this.tokenTypes = settings.tokenTypes;
-    this.maxLength = settings.maxLength;
-    this.truncation = settings.truncation;
-    this.topK = settings.topK;
-    this.numLogits = settings.numLogits;
+    super(context, settings);
   }
 
   async rank(query: string, candidates: readonly string[], options?: RankOptions | null): Promise<RankedCandidate[]> {
@@ -435,20 +419,19 @@ function order(scores: Float64Array): number[] {
 }
 
 function checkHits(hits: unknown): readonly RerankInput[] {
-  const list = check.denseArray(hits, 'hits');
-  list.forEach((hit, i) => {
-    const h = hit as Partial<RerankInput> | null;
-    const idOk =
-      typeof h === 'object' &&
-      h !== null &&
-      (typeof h.id === 'string' || (typeof h.id === 'number' && Number.isFinite(h.id)));
-    if (!idOk || typeof h?.text !== 'string') {
+  return check.denseArray(hits, 'hits').map((hit, i) => {
+    const h = typeof hit === 'object' && hit !== null ? (hit as Partial<RerankInput>) : undefined;
+    // Each field is read once: the copy is what gets scored and returned.
+    const id = h?.id;
+    const text = h?.text;
+    const idOk = typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+    if (!idOk || typeof text !== 'string') {
       throw new BertwebError('INPUT_INVALID', `hits[${i}] must be an object { id: string | number, text: string }`, {
         argument: `hits[${i}]`,
       });
     }
+    return { id: id as string | number, text };
   });
-  return list as readonly RerankInput[];
 }
 
 const RANKER_OPTION_KEYS = ['scoring', 'tokenTypes', 'maxLength', 'truncation', 'topK'];
@@ -466,35 +449,24 @@ const RANKER_OPTION_KEYS = ['scoring', 'tokenTypes', 'maxLength', 'truncation', 
  * const [best] = await ranker.rank('how do i install a package on ubuntu', candidates, { topK: 1 });
  * ```
  */
-export const createRanker: (source: ModelSource | LoadedModel, options?: RankerOptions | null) => Promise<Ranker> =
-  defineHead<RankerOptions, RankerSettings, Ranker>({
-    kind: 'ranker',
-    options: RANKER_OPTION_KEYS,
-    check: (options) => {
-      check.oneOf(options.scoring, 'scoring', SCORINGS);
-      check.oneOf(options.tokenTypes, 'tokenTypes', TOKEN_TYPES);
-      check.int(options.maxLength, 'maxLength', 3);
-      check.oneOf(options.truncation, 'truncation', TRUNCATIONS);
-      check.int(options.topK, 'topK', 1);
-    },
-    settle: resolveSettings,
-    create: (context, settings) => new RankerHead(context, settings),
-  });
+export const createRanker: HeadFactory<RankerOptions, Ranker> = defineHead<RankerOptions, RankerSettings, Ranker>({
+  kind: 'ranker',
+  outputs: ['logits'],
+  refuses: ['token-classification', 'question-answering'],
+  options: RANKER_OPTION_KEYS,
+  check: (options) => {
+    check.oneOf(options.scoring, 'scoring', SCORINGS);
+    check.oneOf(options.tokenTypes, 'tokenTypes', TOKEN_TYPES);
+    check.int(options.maxLength, 'maxLength', 3);
+    check.oneOf(options.truncation, 'truncation', TRUNCATIONS);
+    check.int(options.topK, 'topK', 1);
+  },
+  settle: resolveSettings,
+  create: (context, settings) => new RankerHead(context, settings),
+});
 
 async function resolveSettings(model: LoadedModel, options: RankerOptions): Promise<RankerSettings> {
   const { info } = model;
-  if (info.task === 'token-classification' || info.task === 'question-answering') {
-    throw new BertwebError(
-      'MODEL_INVALID',
-      `this is a ${info.task} model, not a cross-encoder (sequence classification)`,
-    );
-  }
-  if (!model.outputNames.includes('logits')) {
-    throw new BertwebError(
-      'MODEL_INVALID',
-      `a ranker needs a logits output (a sequence-classification model); the model has ${model.outputNames.join(', ')}`,
-    );
-  }
   const maxLength = check.int(options.maxLength, 'maxLength', 3, info.maxPositions) ?? info.maxPositions;
   // One tiny inference tells the logits width.
   const probe = model.tokenizer.encode('', { pair: '', truncation: false });

@@ -1,24 +1,29 @@
 /** The embedding head: texts -> sentence vectors, or DeepPavlov's detailed token/subtoken outputs. */
-import {
-  BertwebError,
-  CALL_OPTION_KEYS,
-  type CallOptions,
-  check,
-  defineHead,
-  type Encoding,
-  type Head,
-  type HeadContext,
-  type LoadedModel,
-  ModelHead,
-  type ModelSource,
-  type OutputShapes,
-  type TensorOutput,
+
+import type {
+  CallOptions,
+  Encoding,
+  Head,
+  HeadContext,
+  HeadFactory,
+  LoadedModel,
+  ModelFiles,
+  ModelSource,
+  OutputShapes,
+  TensorOutput,
 } from '@bertweb/core';
+import { BertwebError, CALL_OPTION_KEYS, check, defineHead, ModelHead } from '@bertweb/core';
 import { l2NormalizeInPlace, maxPool, meanPool, rowOf } from './pooling.js';
 import { readSentenceConfig } from './sentence-config.js';
+import {
+  applySentenceModules,
+  loadSentenceModules,
+  type SentencePipeline,
+  sentenceDimension,
+} from './sentence-modules.js';
 import type { DetailedEmbedding, EmbedderOptions, Embeddings, EmbedOptions, LongTextMode, Pooling } from './types.js';
 
-const POOLINGS: readonly Pooling[] = ['mean', 'max', 'cls', 'pooler'];
+const POOLINGS: readonly Pooling[] = ['mean', 'max', 'cls', 'pooler', 'model'];
 const LONG_TEXT_MODES: readonly LongTextMode[] = ['truncate', 'chunk'];
 
 /**
@@ -51,9 +56,12 @@ export const EMBEDDER_DEFAULTS: {
  * ```
  */
 export interface Embedder extends Head {
-  /** Width of every vector (the model's hidden size). */
+  /**
+   * Width of the vectors of the default pooling: the model's hidden size, or what the folder's
+   * sentence-transformers pipeline gives (`model` pooling, whose Dense layers may change it).
+   */
   readonly dim: number;
-  /** Default pooling (options, else `1_Pooling/config.json`, else `mean`). */
+  /** Default pooling (options, else the sentence-transformers files, else `mean`). */
   readonly pooling: Pooling;
   /** Default normalization (options, else a Normalize module in `modules.json`). */
   readonly normalize: boolean;
@@ -88,13 +96,11 @@ export interface Embedder extends Head {
   embedDetailed(texts: readonly string[], options?: CallOptions | null): Promise<DetailedEmbedding[]>;
 }
 
-interface EmbedderSettings {
-  readonly pooling: Pooling;
-  readonly normalize: boolean;
-  readonly longText: LongTextMode;
-  readonly maxLength: number;
-  readonly hasPooler: boolean;
-}
+/** The head's settings: its data properties, resolved from the options and the model. */
+type EmbedderSettings = Pick<Embedder, 'pooling' | 'normalize' | 'longText' | 'maxLength' | 'hasPooler'>;
+
+/** What settling gives: the settings, and the sentence-transformers pipeline the head keeps private. */
+type EmbedderSetup = EmbedderSettings & { readonly pipeline: SentencePipeline | undefined };
 
 const EMBED_OPTION_KEYS = [...CALL_OPTION_KEYS, 'pooling', 'normalize', 'longText'];
 
@@ -110,27 +116,30 @@ interface RowAccumulator {
   weight: number;
 }
 
+// The settings are own data properties, which ModelHead assigns; this interface gives them their types.
+// biome-ignore lint/correctness/noUnusedVariables: merged with the class below.
+interface EmbedderHead extends Readonly<EmbedderSettings> {}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
 class EmbedderHead extends ModelHead implements Embedder {
   readonly dim: number;
-  readonly pooling: Pooling;
-  readonly normalize: boolean;
-  readonly longText: LongTextMode;
-  readonly maxLength: number;
-  readonly hasPooler: boolean;
+  readonly #pipeline: SentencePipeline | undefined;
 
-  constructor(context: HeadContext, settings: EmbedderSettings) {
-    super(context);
-    this.dim = context.model.info.hiddenSize;
-    this.hasPooler = settings.hasPooler;
-    this.pooling = settings.pooling;
-    this.normalize = settings.normalize;
-    this.longText = settings.longText;
-    this.maxLength = settings.maxLength;
+  constructor(context: HeadContext, settings: EmbedderSettings, pipeline: SentencePipeline | undefined) {
+    super(context, settings);
+    this.#pipeline = pipeline;
+    this.dim = this.#widthOf(settings.pooling);
+  }
+
+  /** Vector width of a pooling: the pipeline's for `model`, else the hidden size. */
+  #widthOf(pooling: Pooling): number {
+    const hidden = this.info.hiddenSize;
+    return pooling === 'model' && this.#pipeline ? sentenceDimension(this.#pipeline, hidden) : hidden;
   }
 
   async embed(texts: readonly string[], options?: EmbedOptions | null): Promise<Embeddings> {
     const call = this.begin(options, EMBED_OPTION_KEYS);
-    const pooling = checkPooling(call.pooling ?? this.pooling, this.hasPooler);
+    const pooling = checkPooling(call.pooling ?? this.pooling, this.hasPooler, this.#pipeline !== undefined);
     const normalize = check.bool(call.normalize, 'normalize') ?? this.normalize;
     const longText = check.oneOf(call.longText, 'longText', LONG_TEXT_MODES) ?? this.longText;
     const list = check.strings(texts, 'texts');
@@ -145,19 +154,31 @@ class EmbedderHead extends ModelHead implements Embedder {
       if (longText === 'chunk') for (const window of first.overflowing) jobs.push({ row, encoding: window });
     });
 
-    const dim = this.dim;
+    const hidden = this.info.hiddenSize;
+    const dim = this.#widthOf(pooling);
     const accumulators: (RowAccumulator | undefined)[] = list.map(() => undefined);
     const outputs: OutputShapes<Job> =
       pooling === 'pooler'
-        ? { pooler_output: () => [dim] }
-        : { last_hidden_state: (job: Job) => [job.encoding.ids.length, dim] };
+        ? { pooler_output: () => [hidden] }
+        : { last_hidden_state: (job: Job) => [job.encoding.ids.length, hidden] };
+    const pipeline = this.#pipeline;
     await this.runJobs(
       jobs,
       {
         encoding: (job) => job.encoding,
         outputs,
         consume: (job, output) => {
-          const vector = poolWindow(job.encoding, output, pooling, dim);
+          const vector =
+            pooling === 'model' && pipeline
+              ? Float64Array.from(
+                  applySentenceModules(
+                    pipeline,
+                    (output.last_hidden_state as TensorOutput).data,
+                    job.encoding.attentionMask,
+                    hidden,
+                  ),
+                )
+              : poolWindow(job.encoding, output, pooling, hidden);
           const acc = accumulators[job.row];
           if (pooling === 'max') {
             // Chunks of one text: element-wise maximum of the window maxima.
@@ -165,8 +186,10 @@ class EmbedderHead extends ModelHead implements Embedder {
             else for (let d = 0; d < dim; d++) acc.sum[d] = Math.max(acc.sum[d] as number, vector[d] as number);
             return;
           }
-          // mean weights each window by its token count (so chunks average over all tokens); cls/pooler by 1.
-          const weight = pooling === 'mean' ? job.encoding.attentionMask.filter((m) => m === 1).length : 1;
+          // mean and model weight each window by its token count (so chunks average over all tokens);
+          // cls and pooler by 1.
+          const byTokens = pooling === 'mean' || pooling === 'model';
+          const weight = byTokens ? job.encoding.attentionMask.filter((m) => m === 1).length : 1;
           const target = acc ?? { sum: new Float64Array(dim), weight: 0 };
           accumulators[job.row] = target;
           for (let d = 0; d < dim; d++) target.sum[d] = (target.sum[d] as number) + (vector[d] as number) * weight;
@@ -182,7 +205,8 @@ class EmbedderHead extends ModelHead implements Embedder {
       if (!acc) return;
       const vector = new Float64Array(dim);
       for (let d = 0; d < dim; d++) vector[d] = (acc.sum[d] as number) / acc.weight;
-      if (normalize) l2NormalizeInPlace(vector);
+      // A pipeline ending in Normalize gives unit vectors; an average of windows is normalized again.
+      if (normalize || (pooling === 'model' && pipeline?.normalized)) l2NormalizeInPlace(vector);
       data.set(vector, row * dim);
     });
     return { data, rows: list.length, dim, truncated };
@@ -238,48 +262,97 @@ const EMBEDDER_OPTION_KEYS = ['pooling', 'normalize', 'longText', 'maxLength'];
  * const embedder = await createEmbedder('models/fixtures/bert-base', { pooling: 'cls' });
  * ```
  */
-export const createEmbedder: (
-  source: ModelSource | LoadedModel,
-  options?: EmbedderOptions | null,
-) => Promise<Embedder> = defineHead<EmbedderOptions, EmbedderSettings, Embedder>({
+export const createEmbedder: HeadFactory<EmbedderOptions, Embedder> = defineHead<
+  EmbedderOptions,
+  EmbedderSetup,
+  Embedder,
+  SentenceSetup
+>({
   kind: 'embedder',
+  outputs: ['last_hidden_state'],
   options: EMBEDDER_OPTION_KEYS,
+  read:
+    (options) =>
+    async ({ files, signal }) =>
+      sentenceSetup(files, options.pooling !== undefined, signal),
   check: (options) => {
-    if (options.pooling !== undefined) checkPooling(options.pooling, true);
+    if (options.pooling !== undefined) checkPooling(options.pooling, true, true);
     check.bool(options.normalize, 'normalize');
     check.oneOf(options.longText, 'longText', LONG_TEXT_MODES);
     check.int(options.maxLength, 'maxLength', 2);
   },
-  settle: async (model, options) => {
-    if (!model.outputNames.includes('last_hidden_state')) {
-      throw new BertwebError(
-        'MODEL_INVALID',
-        `an embedder needs a last_hidden_state output; the model has ${model.outputNames.join(', ')}`,
-      );
-    }
+  settle: (model, options, setup) => {
     const hasPooler = model.outputNames.includes('pooler_output');
-    const config = await readSentenceConfig(model.files, {
-      explicitPooling: options.pooling !== undefined,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const config = setup;
     const limit = model.info.maxPositions;
     return {
-      pooling: checkPooling(options.pooling ?? config.pooling ?? EMBEDDER_DEFAULTS.pooling, hasPooler),
+      pipeline: config.pipeline,
+      pooling: checkPooling(
+        options.pooling ?? config.pooling ?? EMBEDDER_DEFAULTS.pooling,
+        hasPooler,
+        config.pipeline !== undefined,
+      ),
       normalize: options.normalize ?? (config.normalize || EMBEDDER_DEFAULTS.normalize),
       longText: options.longText ?? EMBEDDER_DEFAULTS.longText,
       maxLength: check.int(options.maxLength, 'maxLength', 2, limit) ?? Math.min(config.maxSeqLength ?? limit, limit),
       hasPooler,
     };
   },
-  create: (context, settings) => new EmbedderHead(context, settings),
+  create: (context, { pipeline, ...settings }) => new EmbedderHead(context, settings, pipeline),
 });
 
-function checkPooling(pooling: unknown, hasPooler: boolean): Pooling {
+/** What the sentence-transformers files of a folder set up (see {@link sentenceSetup}). */
+interface SentenceSetup {
+  readonly pipeline: SentencePipeline | undefined;
+  readonly pooling: Pooling | undefined;
+  readonly normalize: boolean;
+  readonly maxSeqLength: number | undefined;
+}
+
+const PLAIN_POOLINGS: ReadonlySet<string> = new Set(['mean', 'max', 'cls']);
+
+/**
+ * The folder's sentence-transformers setup. With `modules.json`, its pipeline: a single Pooling of mean,
+ * max or cls (with or without Normalize) is one of bertweb's poolings; anything more (Dense layers, other
+ * modes) is `model` pooling. Without `modules.json`, `1_Pooling/config.json` alone (as before). Read as
+ * part of the model's load (repaired like the model's files).
+ */
+async function sentenceSetup(files: ModelFiles, explicitPooling: boolean, signal: AbortSignal): Promise<SentenceSetup> {
+  const config = await readSentenceConfig(files, { explicitPooling: true, signal });
+  const pipeline = await loadSentenceModules(files, { signal });
+  if (!pipeline) {
+    const plain = explicitPooling ? config : await readSentenceConfig(files, { explicitPooling: false, signal });
+    return {
+      pipeline: undefined,
+      pooling: plain.pooling,
+      normalize: plain.normalize,
+      maxSeqLength: config.maxSeqLength,
+    };
+  }
+  const pooling = pipeline.modules.find((m) => m.kind === 'pooling');
+  const modes = pooling?.kind === 'pooling' ? pooling.modes : [];
+  const dense = pipeline.modules.some((m) => m.kind === 'dense');
+  const simple = !dense && modes.length === 1 && PLAIN_POOLINGS.has(modes[0] as string);
+  return {
+    pipeline,
+    pooling: simple ? (modes[0] as Pooling) : 'model',
+    normalize: pipeline.normalized,
+    maxSeqLength: config.maxSeqLength,
+  };
+}
+
+function checkPooling(pooling: unknown, hasPooler: boolean, hasPipeline: boolean): Pooling {
   if (!POOLINGS.includes(pooling as Pooling)) {
     throw new BertwebError('INPUT_INVALID', `pooling must be one of ${POOLINGS.join(', ')}, got ${String(pooling)}`);
   }
   if (pooling === 'pooler' && !hasPooler) {
     throw new BertwebError('UNSUPPORTED', 'pooling "pooler" needs a pooler_output, which this model does not have');
+  }
+  if (pooling === 'model' && !hasPipeline) {
+    throw new BertwebError(
+      'UNSUPPORTED',
+      'pooling "model" needs a sentence-transformers modules.json in the model folder',
+    );
   }
   return pooling as Pooling;
 }

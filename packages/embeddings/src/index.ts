@@ -16,6 +16,7 @@
  * @packageDocumentation
  */
 export { createEmbedder, EMBEDDER_DEFAULTS, type Embedder } from './embedder.js';
+export type { SearchKernel } from './search/kernels.js';
 export { type SimilarityMatrix, similarity, similarityMatrix } from './similarity.js';
 export { type ScoredIndex, topK } from './top-k.js';
 export type {
@@ -27,7 +28,6 @@ export type {
   LongTextMode,
   Pooling,
 } from './types.js';
-export type { SearchKernel } from './search/kernels.js';
 export {
   type SearchHit,
   type VectorId,

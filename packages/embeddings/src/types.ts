@@ -7,14 +7,18 @@ import type { CallOptions, HeadOptions } from '@bertweb/core';
  *   and DeepPavlov's `mean_emb` both average all attention-masked subtokens);
  * - `max`: element-wise maximum over the same tokens (DeepPavlov's `max_emb`, sentence-transformers max);
  * - `cls`: the [CLS] token's hidden state;
- * - `pooler`: the model's `pooler_output` (BERT only; DistilBERT has no pooler).
+ * - `pooler`: the model's `pooler_output` (BERT only; DistilBERT has no pooler);
+ * - `model`: the folder's own sentence-transformers pipeline (`modules.json`: its Pooling mode, Dense layers
+ *   and Normalize, in order), giving the vectors sentence-transformers gives (LaBSE: CLS, Dense + tanh,
+ *   L2). The default for folders whose pipeline does more than one of the poolings above (with or without
+ *   Normalize, which then sets `normalize`).
  *
  * @example
  * ```ts
  * await embedder.embed(texts, { pooling: 'cls' satisfies Pooling });
  * ```
  */
-export type Pooling = 'mean' | 'max' | 'cls' | 'pooler';
+export type Pooling = 'mean' | 'max' | 'cls' | 'pooler' | 'model';
 
 /**
  * What to do with texts longer than the model accepts.

@@ -1,16 +1,7 @@
 /** The extractive QA head: question + context -> answer span with offsets in the original context. */
-import {
-  BertwebError,
-  CALL_OPTION_KEYS,
-  check,
-  defineHead,
-  type Encoding,
-  type Head,
-  type HeadContext,
-  type LoadedModel,
-  ModelHead,
-  type ModelSource,
-} from '@bertweb/core';
+
+import type { Encoding, Head, HeadContext, HeadFactory, LoadedModel, ModelSource } from '@bertweb/core';
+import { BertwebError, CALL_OPTION_KEYS, check, defineHead, ModelHead } from '@bertweb/core';
 import { type Candidate, collectAnswers, PairAnswers } from './answers.js';
 import { type DeepPavlovWindowSpan, searchWindow, searchWindowDeepPavlov } from './span-search.js';
 import type { Answer, AnswerOptions, AnswerRule, ReaderOptions } from './types.js';
@@ -116,13 +107,11 @@ export interface Reader extends Head {
   ): Promise<Answer[][]>;
 }
 
-interface ReaderSettings {
-  readonly maxLength: number;
-  readonly windowOverlap: number;
-  readonly maxAnswerLength: number;
-  readonly noAnswerThreshold: number | undefined;
-  readonly answerRule: AnswerRule;
-}
+/** The head's settings: its data properties, resolved from the options and the model. */
+type ReaderSettings = Pick<
+  Reader,
+  'maxLength' | 'windowOverlap' | 'maxAnswerLength' | 'noAnswerThreshold' | 'answerRule'
+>;
 
 const ANSWER_OPTION_KEYS = [...CALL_OPTION_KEYS, 'topK', 'maxAnswerLength', 'noAnswerThreshold'];
 
@@ -135,20 +124,14 @@ interface WindowJob {
 /** No-answer result for an empty context. */
 const EMPTY_CONTEXT_ANSWER: Answer = { text: '', start: -1, end: -1, score: 0, noAnswer: true };
 
-class ReaderHead extends ModelHead implements Reader {
-  readonly maxLength: number;
-  readonly windowOverlap: number;
-  readonly maxAnswerLength: number;
-  readonly noAnswerThreshold: number | undefined;
-  readonly answerRule: AnswerRule;
+// The settings are own data properties, which ModelHead assigns; this interface gives them their types.
+// biome-ignore lint/correctness/noUnusedVariables: merged with the class below.
+interface ReaderHead extends Readonly<ReaderSettings> {}
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
+class ReaderHead extends ModelHead implements Reader {
   constructor(context: HeadContext, settings: ReaderSettings) {
-    super(context);
-    this.maxLength = settings.maxLength;
-    this.windowOverlap = settings.windowOverlap;
-    this.maxAnswerLength = settings.maxAnswerLength;
-    this.noAnswerThreshold = settings.noAnswerThreshold;
-    this.answerRule = settings.answerRule;
+    super(context, settings);
   }
 
   answer(
@@ -386,40 +369,34 @@ const ANSWER_RULES: readonly AnswerRule[] = ['huggingface', 'deeppavlov'];
  * const answer = await reader.answer('Where is the Eiffel tower?', 'The Eiffel tower is in Paris.');
  * ```
  */
-export const createReader: (source: ModelSource | LoadedModel, options?: ReaderOptions | null) => Promise<Reader> =
-  defineHead<ReaderOptions, ReaderSettings, Reader>({
-    kind: 'reader',
-    options: READER_OPTION_KEYS,
-    check: (options) => {
-      check.int(options.maxLength, 'maxLength', 1);
-      check.int(options.windowOverlap, 'windowOverlap', 0);
-      check.int(options.maxAnswerLength, 'maxAnswerLength', 1);
-      check.finite(options.noAnswerThreshold, 'noAnswerThreshold');
-      if (check.oneOf(options.answerRule, 'answerRule', ANSWER_RULES) === 'deeppavlov') {
-        for (const option of ['maxAnswerLength', 'noAnswerThreshold'] as const) {
-          if (options[option] !== undefined) {
-            throw new BertwebError('INPUT_INVALID', `${option} does not apply with answerRule 'deeppavlov'`, {
-              argument: option,
-            });
-          }
+export const createReader: HeadFactory<ReaderOptions, Reader> = defineHead<ReaderOptions, ReaderSettings, Reader>({
+  kind: 'reader',
+  outputs: ['start_logits', 'end_logits'],
+  options: READER_OPTION_KEYS,
+  check: (options) => {
+    check.int(options.maxLength, 'maxLength', 1);
+    check.int(options.windowOverlap, 'windowOverlap', 0);
+    check.int(options.maxAnswerLength, 'maxAnswerLength', 1);
+    check.finite(options.noAnswerThreshold, 'noAnswerThreshold');
+    if (check.oneOf(options.answerRule, 'answerRule', ANSWER_RULES) === 'deeppavlov') {
+      for (const option of ['maxAnswerLength', 'noAnswerThreshold'] as const) {
+        if (options[option] !== undefined) {
+          throw new BertwebError('INPUT_INVALID', `${option} does not apply with answerRule 'deeppavlov'`, {
+            argument: option,
+          });
         }
       }
-    },
-    settle: (model, options) => {
-      if (!model.outputNames.includes('start_logits') || !model.outputNames.includes('end_logits')) {
-        throw new BertwebError(
-          'MODEL_INVALID',
-          `a reader needs start_logits and end_logits outputs; the model has ${model.outputNames.join(', ')}`,
-        );
-      }
-      const limit = model.info.maxPositions;
-      return {
-        maxLength: check.int(options.maxLength, 'maxLength', 1, limit) ?? Math.min(READER_DEFAULTS.maxLength, limit),
-        windowOverlap: options.windowOverlap ?? READER_DEFAULTS.windowOverlap,
-        maxAnswerLength: options.maxAnswerLength ?? READER_DEFAULTS.maxAnswerLength,
-        noAnswerThreshold: options.noAnswerThreshold,
-        answerRule: options.answerRule ?? READER_DEFAULTS.answerRule,
-      };
-    },
-    create: (context, settings) => new ReaderHead(context, settings),
-  });
+    }
+  },
+  settle: (model, options) => {
+    const limit = model.info.maxPositions;
+    return {
+      maxLength: check.int(options.maxLength, 'maxLength', 1, limit) ?? Math.min(READER_DEFAULTS.maxLength, limit),
+      windowOverlap: options.windowOverlap ?? READER_DEFAULTS.windowOverlap,
+      maxAnswerLength: options.maxAnswerLength ?? READER_DEFAULTS.maxAnswerLength,
+      noAnswerThreshold: options.noAnswerThreshold,
+      answerRule: options.answerRule ?? READER_DEFAULTS.answerRule,
+    };
+  },
+  create: (context, settings) => new ReaderHead(context, settings),
+});

@@ -1,19 +1,16 @@
 /** The tagging head: texts or word lists -> tags and entities, DeepPavlov semantics, any length. */
-import {
-  BertwebError,
-  CALL_OPTION_KEYS,
-  type CallOptions,
-  CRF_FILE,
-  check,
-  defineHead,
-  type Encoding,
-  type Head,
-  type HeadContext,
-  type HeadOptions,
-  type LoadedModel,
-  ModelHead,
-  type ModelSource,
+
+import type {
+  CallOptions,
+  Encoding,
+  Head,
+  HeadContext,
+  HeadFactory,
+  HeadOptions,
+  LoadedModel,
+  ModelSource,
 } from '@bertweb/core';
+import { BertwebError, CALL_OPTION_KEYS, CRF_FILE, check, defineHead, ModelHead } from '@bertweb/core';
 import { type CrfParams, parseCrf } from './crf.js';
 import { type Decoder, decodeWords, makeDecoder } from './decode.js';
 import { type Entity, entitiesFromTags } from './entities.js';
@@ -216,18 +213,19 @@ export interface Tagger extends Head {
   encode(texts: readonly string[], options?: TagOptions | null): Promise<TaggerEncoding[]>;
 }
 
-/** Resolved head settings (options after defaults and validation). */
-interface TaggerSettings {
-  readonly labels: readonly string[];
-  readonly scheme: TagScheme;
-  readonly crf: CrfParams | undefined;
-  readonly constrainBio: boolean;
-  readonly maxLength: number;
-  readonly windowOverlap: number;
-  readonly maxSubwordPieces: number | null;
-  readonly subwordMaskMode: SubwordMaskMode;
-  readonly wordSplit: WordSplit;
-}
+/** The head's settings: its data properties, resolved from the options and the model. */
+type TaggerSettings = Pick<
+  Tagger,
+  | 'labels'
+  | 'scheme'
+  | 'crf'
+  | 'constrainBio'
+  | 'maxLength'
+  | 'windowOverlap'
+  | 'maxSubwordPieces'
+  | 'subwordMaskMode'
+  | 'wordSplit'
+>;
 
 const TAG_WORDS_OPTION_KEYS = [...CALL_OPTION_KEYS, 'probabilities'];
 
@@ -238,31 +236,18 @@ interface WindowJob {
   readonly encoding: Encoding;
 }
 
+// The settings are own data properties, which ModelHead assigns; this interface gives them their types.
+// biome-ignore lint/correctness/noUnusedVariables: merged with the class below.
+interface TaggerHead extends Readonly<TaggerSettings> {}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
 class TaggerHead extends ModelHead implements Tagger {
-  readonly labels: readonly string[];
-  readonly scheme: TagScheme;
-  readonly crf: CrfParams | undefined;
-  readonly constrainBio: boolean;
-  readonly maxLength: number;
-  readonly windowOverlap: number;
-  readonly maxSubwordPieces: number | null;
-  readonly subwordMaskMode: SubwordMaskMode;
-  readonly wordSplit: WordSplit;
   readonly #pieces: WordPieceCache;
   readonly #parsed: ParsedTag[];
   readonly #decoder: Decoder;
 
   constructor(context: HeadContext, settings: TaggerSettings) {
-    super(context);
-    this.labels = settings.labels;
-    this.scheme = settings.scheme;
-    this.crf = settings.crf;
-    this.constrainBio = settings.constrainBio;
-    this.maxLength = settings.maxLength;
-    this.windowOverlap = settings.windowOverlap;
-    this.maxSubwordPieces = settings.maxSubwordPieces;
-    this.subwordMaskMode = settings.subwordMaskMode;
-    this.wordSplit = settings.wordSplit;
+    super(context, settings);
     this.#parsed = parseTags(settings.labels, settings.scheme);
     // A word must fit a window whatever the limit: longer ones become [UNK] too.
     this.#pieces = new WordPieceCache(
@@ -407,45 +392,37 @@ const TAGGER_OPTION_KEYS = [
  * await tagger.dispose();
  * ```
  */
-export const createTagger: (source: ModelSource | LoadedModel, options?: TaggerOptions | null) => Promise<Tagger> =
-  defineHead<TaggerOptions, TaggerSettings, Tagger>({
-    kind: 'tagger',
-    options: TAGGER_OPTION_KEYS,
-    check: (options) => {
-      check.bool(options.constrainBio, 'constrainBio');
-      check.oneOf(options.scheme, 'scheme', ['BIO', 'BIOES', 'IO']);
-      check.oneOf(options.wordSplit, 'wordSplit', WORD_SPLITS);
-      if (options.labels !== undefined) check.strings(options.labels, 'labels');
-      if (
-        options.crf !== undefined &&
-        options.crf !== 'auto' &&
-        options.crf !== false &&
-        typeof options.crf !== 'object'
-      ) {
-        check.oneOf(options.crf, 'crf', ['auto', false]);
-      }
-      check.int(options.maxLength, 'maxLength', 3);
-      check.int(options.windowOverlap, 'windowOverlap', 0);
-      if (options.maxSubwordPieces !== Number.POSITIVE_INFINITY && options.maxSubwordPieces !== null) {
-        check.int(options.maxSubwordPieces, 'maxSubwordPieces', 1);
-      }
-      check.oneOf(options.subwordMaskMode, 'subwordMaskMode', SUBWORD_MASK_MODES);
-    },
-    settle: resolveSettings,
-    create: (context, settings) => new TaggerHead(context, settings),
-  });
+export const createTagger: HeadFactory<TaggerOptions, Tagger> = defineHead<TaggerOptions, TaggerSettings, Tagger>({
+  kind: 'tagger',
+  outputs: ['logits'],
+  refuses: ['sequence-classification', 'question-answering'],
+  options: TAGGER_OPTION_KEYS,
+  check: (options) => {
+    check.bool(options.constrainBio, 'constrainBio');
+    check.oneOf(options.scheme, 'scheme', ['BIO', 'BIOES', 'IO']);
+    check.oneOf(options.wordSplit, 'wordSplit', WORD_SPLITS);
+    if (options.labels !== undefined) check.strings(options.labels, 'labels');
+    if (
+      options.crf !== undefined &&
+      options.crf !== 'auto' &&
+      options.crf !== false &&
+      typeof options.crf !== 'object'
+    ) {
+      check.oneOf(options.crf, 'crf', ['auto', false]);
+    }
+    check.int(options.maxLength, 'maxLength', 3);
+    check.int(options.windowOverlap, 'windowOverlap', 0);
+    if (options.maxSubwordPieces !== Number.POSITIVE_INFINITY && options.maxSubwordPieces !== null) {
+      check.int(options.maxSubwordPieces, 'maxSubwordPieces', 1);
+    }
+    check.oneOf(options.subwordMaskMode, 'subwordMaskMode', SUBWORD_MASK_MODES);
+  },
+  settle: resolveSettings,
+  create: (context, settings) => new TaggerHead(context, settings),
+});
 
 async function resolveSettings(model: LoadedModel, options: TaggerOptions): Promise<TaggerSettings> {
   const { info } = model;
-  if (info.task === 'sequence-classification' || info.task === 'question-answering') {
-    throw new BertwebError('MODEL_INVALID', `this is a ${info.task} model, not a token-classification model`);
-  }
-  if (!model.outputNames.includes('logits')) {
-    throw new BertwebError(
-      'MODEL_INVALID',
-      `the model has no logits output (outputs: ${model.outputNames.join(', ')})`,
-    );
-  }
   const labels = options.labels ?? info.labels;
   if (!labels || labels.length === 0) {
     throw new BertwebError('MODEL_INVALID', 'config.json has no id2label; pass the labels in options.labels');

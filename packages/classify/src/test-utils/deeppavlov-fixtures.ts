@@ -8,11 +8,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { convertFiles, unpackArchive } from '../../../convert/src/convert-files.js';
-import { memoryFileSet } from '../../../convert/src/io/file-set.js';
-import { openCheckpoint } from '../../../convert/src/model/checkpoint.js';
-import { readFloat32 } from '../../../convert/src/model/tensor.js';
-import { encodeSafetensors, type FloatTensor } from '../../../convert/src/test-utils/safetensors.js';
+import { convertFiles } from '../../../convert/src/convert-files.js';
 
 /** `models/fixtures/deeppavlov/`. */
 export const DP_FIXTURES = new URL('../../../../models/fixtures/deeppavlov/', import.meta.url).pathname;
@@ -40,6 +36,18 @@ export const DP_MODELS = {
   ranking_ubuntu_v2_torch_bert_uncased: {
     tarball: 'files/deeppavlov_data/ubuntu_v2_uncased_torch_bert_model_v2.tar.gz',
     base: 'bert-base-uncased',
+    task: 'sequence-classification',
+  },
+  /** `russian_superglue_danetqa_rubert` with `BINARY_CLASSIFICATION=true` (BinaryClassificationHead, 1 logit). */
+  danetqa_binary: {
+    tarball: 'files/v1/russian_super_glue/russian_superglue_danetqa_rubert.tar.gz',
+    base: 'DeepPavlov/rubert-base-cased',
+    task: 'sequence-classification',
+  },
+  /** `rel_ranking_nll_bert_ru` (NLLRanking: `fc` on the raw [CLS], 7 more embedding rows than the vocabulary). */
+  rel_ranking_nll_bert_ru: {
+    tarball: 'files/kbqa/models/rel_ranking_nll_bert_ru.tar.gz',
+    base: 'DeepPavlov/rubert-base-cased',
     task: 'sequence-classification',
   },
 } as const satisfies Record<string, { tarball: string; base: string; task?: 'sequence-classification' }>;
@@ -104,109 +112,6 @@ export function convertedFixture(name: DpModel): Promise<string> {
       ...(spec.task ? { task: spec.task } : {}),
     });
     return writeFolder(name, out);
-  });
-}
-
-/** The float tensors of a fixture tarball's `model.pth.tar` (int64 buffers such as position_ids left out). */
-async function tarballTensors(tarball: string): Promise<Map<string, FloatTensor>> {
-  const files = await unpackArchive(new Blob([readFileSync(join(DP_FIXTURES, tarball))]));
-  const checkpoint = await openCheckpoint(memoryFileSet(tarball, files));
-  const tensors = new Map<string, FloatTensor>();
-  for (const [name, ref] of checkpoint.tensors) {
-    if (ref.dtype === 'F32') tensors.set(name, { shape: [...ref.shape], data: await readFloat32(ref) });
-  }
-  return tensors;
-}
-
-/** Converts renamed tensors (a `model.safetensors`) as a BertForSequenceClassification with the given base. */
-async function convertRenamed(
-  name: string,
-  tensors: ReadonlyMap<string, FloatTensor>,
-  base: string,
-  patchConfig: (config: Record<string, unknown>) => void = () => {},
-): Promise<string> {
-  const baseFiles = readFolder(join(DP_FIXTURES, 'hub', base));
-  const config = JSON.parse(new TextDecoder().decode(baseFiles.get('config.json'))) as Record<string, unknown>;
-  patchConfig(config);
-  baseFiles.set('config.json', new TextEncoder().encode(JSON.stringify(config)));
-  const out = await convertFiles(new Map([['model.safetensors', encodeSafetensors(tensors)]]), {
-    base: baseFiles,
-    dtypes: ['fp32'],
-    task: 'sequence-classification',
-  });
-  return writeFolder(name, out);
-}
-
-/**
- * `russian_superglue_danetqa_rubert` with `BINARY_CLASSIFICATION=true` (the reconstructed
- * `AutoModelForBinaryClassification`: `model.*`, `classifier.dense`, tanh, `classifier.out_proj` on the
- * [CLS] hidden state) as a model folder. The converter does not read that layout yet, so the test maps
- * it onto BertForSequenceClassification, which computes the same thing: `classifier.dense` is a pooler
- * (dense + tanh on [CLS]) and `classifier.out_proj` its classifier; the unused `model.pooler` is dropped.
- * One logit; id2label is the base's (none): the class names come from `reference.json`.
- *
- * @example
- * ```ts
- * const classifier = await createClassifier(await convertedBinaryFixture(), { isBinary: true });
- * ```
- */
-export function convertedBinaryFixture(): Promise<string> {
-  return once('danetqa_binary', async () => {
-    const renamed = new Map<string, FloatTensor>();
-    for (const [name, tensor] of await tarballTensors(
-      'files/v1/russian_super_glue/russian_superglue_danetqa_rubert.tar.gz',
-    )) {
-      if (name.startsWith('model.pooler.')) continue;
-      if (name.startsWith('model.')) renamed.set(`bert.${name.slice('model.'.length)}`, tensor);
-      else if (name.startsWith('classifier.dense.'))
-        renamed.set(name.replace('classifier.dense.', 'bert.pooler.dense.'), tensor);
-      else if (name.startsWith('classifier.out_proj.'))
-        renamed.set(name.replace('classifier.out_proj.', 'classifier.'), tensor);
-      else throw new Error(`unexpected tensor ${name}`);
-    }
-    return convertRenamed('danetqa_binary', renamed, 'DeepPavlov/rubert-base-cased');
-  });
-}
-
-/** Pooler scale of {@link convertedNllFixture}: tanh(eps * h) / eps = h (1 - (eps h)^2 / 3 + ...). */
-const NLL_EPS = 1e-3;
-
-/**
- * `rel_ranking_nll_bert_ru` (DeepPavlov's `NLLRanking`: `encoder.*` with 7 more word-embedding rows than
- * the vocabulary, `fc = Linear(hidden, 1)` on the [CLS] hidden state, raw score) as a model folder. The
- * converter does not read that layout yet, so the test expresses `fc([CLS])` as a
- * BertForSequenceClassification: pooler `tanh(eps * I * h)`, classifier `fc.weight / eps`, `fc.bias`.
- * With eps = 1e-3 and |h| < 10 the relative error is below (eps h)^2 / 3 < 4e-5 of each term, far under
- * the tests' 1e-4 on scores of about 3 (measured on the fixture: 3e-6). The base config's `vocab_size` becomes
- * the checkpoint's 258 rows.
- *
- * @example
- * ```ts
- * const ranker = await createRanker(await convertedNllFixture()); // 1 logit: raw scores
- * ```
- */
-export function convertedNllFixture(): Promise<string> {
-  return once('rel_ranking_nll_bert_ru', async () => {
-    const tensors = await tarballTensors('files/kbqa/models/rel_ranking_nll_bert_ru.tar.gz');
-    const renamed = new Map<string, FloatTensor>();
-    let rows = 0;
-    for (const [name, tensor] of tensors) {
-      if (name.startsWith('encoder.pooler.') || name.startsWith('fc.')) continue;
-      if (!name.startsWith('encoder.')) throw new Error(`unexpected tensor ${name}`);
-      renamed.set(`bert.${name.slice('encoder.'.length)}`, tensor);
-      if (name === 'encoder.embeddings.word_embeddings.weight') rows = tensor.shape[0] as number;
-    }
-    const fcWeight = tensors.get('fc.weight') as FloatTensor;
-    const hidden = fcWeight.shape[1] as number;
-    const identity = new Float32Array(hidden * hidden);
-    for (let i = 0; i < hidden; i++) identity[i * hidden + i] = NLL_EPS;
-    renamed.set('bert.pooler.dense.weight', { shape: [hidden, hidden], data: identity });
-    renamed.set('bert.pooler.dense.bias', { shape: [hidden], data: new Float32Array(hidden) });
-    renamed.set('classifier.weight', { shape: [1, hidden], data: fcWeight.data.map((w) => w / NLL_EPS) });
-    renamed.set('classifier.bias', tensors.get('fc.bias') as FloatTensor);
-    return convertRenamed('rel_ranking_nll_bert_ru', renamed, 'DeepPavlov/rubert-base-cased', (config) => {
-      config.vocab_size = rows;
-    });
   });
 }
 
