@@ -15,13 +15,25 @@
  */
 export {
   type Activation,
+  type CandidateScores,
   type Classification,
   type Classifier,
   type ClassifierInput,
   type ClassifierOptions,
   type ClassifyOptions,
   createClassifier,
+  createRanker,
   type LabelScore,
+  type PairTokenTypes,
+  RANKER_DEFAULTS,
+  type RankedCandidate,
+  type Ranker,
+  type RankerOptions,
+  type RankerScoring,
+  type RankOptions,
+  type RerankedHit,
+  type RerankInput,
+  type ScoreMatrix,
 } from '@bertweb/classify';
 export {
   type Backend,
@@ -34,7 +46,9 @@ export {
   type CacheEntry,
   type CallOptions,
   type ConnectOptions,
+  type ConversionReport,
   connect,
+  type DeepPavlovSource,
   DTYPE_FILES,
   DTYPES,
   type Dtype,
@@ -60,12 +74,15 @@ export {
   loadTokenizer,
   MemoryModelCache,
   type ModelCache,
+  type ModelConverter,
   type ModelFiles,
   type ModelInfo,
   type ModelSource,
   type ModelTask,
+  type NativeProbe,
   type ProgressCallback,
   type ProgressEvent,
+  probeNative,
   probeWebGpu,
   type RemoteHead,
   requestPersistentStorage,
@@ -112,6 +129,7 @@ export {
 export {
   type Answer,
   type AnswerOptions,
+  type AnswerRule,
   createReader,
   READER_DEFAULTS,
   type Reader,
@@ -121,6 +139,7 @@ export {
   type CrfParams,
   createTagger,
   type Entity,
+  type SubwordMaskMode,
   splitWords,
   TAGGER_DEFAULTS,
   type Tagger,
@@ -133,4 +152,10 @@ export {
   type WordSplit,
   type WordTags,
 } from '@bertweb/tagging';
+export { lazyConverter } from './converter.js';
 export { defaultTasks } from './tasks.js';
+
+import { installConverter } from './converter.js';
+
+// Checkpoints without ONNX files convert on load wherever bertweb is imported (the worker entry too).
+installConverter();

@@ -2,7 +2,7 @@
  * Type-level checks of heads seen through a worker (`connect()` + `RemoteHead`); they fail `pnpm typecheck`.
  * Each head has one interface that the in-thread head and its remote proxy both implement.
  */
-import type { Classifier } from '@bertweb/classify';
+import type { Classifier, Ranker } from '@bertweb/classify';
 import type { BertwebClient, RemoteHead } from '@bertweb/core';
 import type { Embedder } from '@bertweb/embeddings';
 import type { Answer, Reader } from '@bertweb/qa';
@@ -34,11 +34,15 @@ describe('RemoteHead', () => {
     expectTypeOf<Embedder>().toMatchTypeOf<RemoteHead<Embedder>>();
     expectTypeOf<RemoteHead<Classifier>>().toMatchTypeOf<Classifier>();
     expectTypeOf<Classifier>().toMatchTypeOf<RemoteHead<Classifier>>();
+    expectTypeOf<RemoteHead<Ranker>>().toMatchTypeOf<Ranker>();
+    expectTypeOf<Ranker>().toMatchTypeOf<RemoteHead<Ranker>>();
   });
 
   it('gives the default worker client the head interfaces', () => {
     type Client = BertwebClient<typeof defaultTasks>;
-    expectTypeOf<Awaited<ReturnType<Client['create']>>>().toMatchTypeOf<Tagger | Reader | Embedder | Classifier>();
+    expectTypeOf<Awaited<ReturnType<Client['create']>>>().toMatchTypeOf<
+      Tagger | Reader | Embedder | Classifier | Ranker
+    >();
     const tagger = (client: Client) => client.create('tagger', '/models/ner-ru-tiny/');
     expectTypeOf(tagger).returns.resolves.toMatchTypeOf<Tagger>();
     const reader = (client: Client) => client.create('reader', '/models/qa/', { maxLength: 256 });

@@ -1,5 +1,5 @@
 /** The heads the default worker serves, by task name. */
-import { createClassifier } from '@bertweb/classify';
+import { createClassifier, createRanker } from '@bertweb/classify';
 import { createEmbedder } from '@bertweb/embeddings';
 import { createReader } from '@bertweb/qa';
 import { createTagger } from '@bertweb/tagging';
@@ -17,6 +17,7 @@ import { createTagger } from '@bertweb/tagging';
 export const defaultTasks = {
   tagger: createTagger,
   classifier: createClassifier,
+  ranker: createRanker,
   reader: createReader,
   embedder: createEmbedder,
 } as const;

@@ -6,6 +6,8 @@
  * @packageDocumentation
  */
 import { serve } from '@bertweb/core';
+import { installConverter } from './converter.js';
 import { defaultTasks } from './tasks.js';
 
 serve(defaultTasks);
+installConverter();

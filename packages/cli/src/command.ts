@@ -18,19 +18,31 @@ export interface Command {
 }
 
 /** Flags every model-loading command accepts (DESIGN.md). */
-export const MODEL_FLAGS = ['model', 'backend', 'dtype', 'batch', 'hub-base-url', 'revision', 'no-cache'] as const;
+export const MODEL_FLAGS = [
+  'model',
+  'backend',
+  'dtype',
+  'batch',
+  'threads',
+  'hub-base-url',
+  'revision',
+  'no-cache',
+] as const;
 
 /** Usage lines of {@link MODEL_FLAGS}. */
 export const MODEL_FLAGS_USAGE = `  --model M            model folder, folder URL or hub id (owner/name[@revision])
-  --backend B          auto | wasm | webgpu (Node: wasm)
+  --backend B          auto | native | wasm | webgpu (default auto: native when onnxruntime-node is
+                       installed, else WASM)
   --dtype D            fp32 | fp16 | q8 | q4 (default: q8 when present, else fp32)
   --batch N            max sequences per inference batch
+  --threads N          CPU threads (default: physical cores on native, min(4, cores) on WASM)
   --hub-base-url URL   hub mirror (default https://huggingface.co)
   --revision R         hub revision (default main)
   --no-cache           do not read or fill the download cache`;
 
 /**
- * Load options from the shared flags (Node runs on WASM; `auto` means WASM there).
+ * Load options from the shared flags. The backend defaults to `auto`, which in Node is `native`
+ * (onnxruntime-node) when it is installed and WASM otherwise, the reason in the model's backend report.
  *
  * @example
  * ```ts
@@ -38,15 +50,17 @@ export const MODEL_FLAGS_USAGE = `  --model M            model folder, folder UR
  * ```
  */
 export function modelOptions(args: ParsedArgs, io: CommandIO): LoadModelOptions {
-  const backend = choiceFlag<BackendPreference>(args, 'backend', ['auto', 'wasm', 'webgpu']);
+  const backend = choiceFlag<BackendPreference>(args, 'backend', ['auto', 'native', 'wasm', 'webgpu']);
   const dtype = choiceFlag<Dtype>(args, 'dtype', ['fp32', 'fp16', 'q8', 'q4']);
   const batch = intFlag(args, 'batch');
+  const threads = intFlag(args, 'threads');
   const hubBaseUrl = stringFlag(args, 'hub-base-url');
   const revision = stringFlag(args, 'revision');
   return {
-    backend: backend ?? 'wasm',
+    backend: backend ?? 'auto',
     ...(dtype ? { dtype } : {}),
     ...(batch ? { maxBatchSize: batch } : {}),
+    ...(threads ? { numThreads: threads } : {}),
     ...(hubBaseUrl ? { hubBaseUrl } : {}),
     ...(revision ? { revision } : {}),
     ...(args.flags.has('no-cache') ? { cache: false } : {}),

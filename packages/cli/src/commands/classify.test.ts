@@ -12,7 +12,7 @@ describe('bertweb classify', () => {
     const lines = ['I loved it', 'terrible', ''];
     const io = memoryIO(lines);
     expect(await runCli(['classify', '--model', bert, '--top-k', '2'], io)).toBe(0);
-    const classifier = await createClassifier(bert, { backend: 'wasm', topK: 2 });
+    const classifier = await createClassifier(bert, { backend: 'auto', topK: 2 });
     const expected = await classifier.classify(lines);
     await classifier.dispose();
     expect(io.stdout.map((l) => JSON.parse(l))).toEqual(expected.map((r) => r.labels));
@@ -22,7 +22,7 @@ describe('bertweb classify', () => {
   it('reads text<TAB>pair lines with --pair, applies --threshold, reports truncation with --details', async () => {
     const io = memoryIO(['you are awful\treally awful', 'hello\tthere']);
     expect(await runCli(['classify', '--model', multi, '--pair', '--threshold', '0.6', '--details'], io)).toBe(0);
-    const classifier = await createClassifier(multi, { backend: 'wasm', threshold: 0.6 });
+    const classifier = await createClassifier(multi, { backend: 'auto', threshold: 0.6 });
     const expected = await classifier.classify([
       ['you are awful', 'really awful'],
       ['hello', 'there'],

@@ -1,13 +1,12 @@
 /** `bertweb convert`: PyTorch / safetensors / DeepPavlov checkpoints -> ONNX model folder (see @bertweb/convert). */
 
-import { convert, type NodeConvertOptions, parseTask, type Q8Mode } from '@bertweb/convert';
+import { convert, type NodeConvertOptions, parseTask, Q8_MODES } from '@bertweb/convert';
 import { BertwebError, DTYPES, type Dtype } from '@bertweb/core';
 import { choiceFlag, type ParsedArgs, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 
 const BOOLEAN_FLAGS = ['overwrite', 'allow-extra-tensors', 'float-embeddings'] as const;
 const VALUE_FLAGS = ['from', 'base', 'out', 'dtype', 'task', 'q8-mode'] as const;
-const Q8_MODES: readonly Q8Mode[] = ['dynamic', 'nbits', 'dequantize'];
 /** `--dtype` names, with the aliases other tools use for int8. */
 const DTYPE_NAMES: Readonly<Record<string, Dtype>> = {
   fp32: 'fp32',
@@ -27,8 +26,9 @@ const USAGE = `bertweb convert --from CHECKPOINT [--base M0] --out M [--dtype fp
   --dtype LIST        variants to write (default fp32,fp16,q8,q4)
   --task TASK         auto (default), feature-extraction, token-classification, question-answering,
                       sequence-classification (aliases: base, ner, qa, classify)
-  --q8-mode MODE      dynamic (default: DynamicQuantizeLinear + MatMulInteger), nbits (8-bit MatMulNBits)
-                      or dequantize (int8 weights + DequantizeLinear)
+  --q8-mode MODE      per-row (default: each token's activations quantized on their own, so a text's
+                      result never depends on its batch), dynamic (one scale per batch tensor),
+                      nbits (8-bit MatMulNBits) or dequantize (int8 weights + DequantizeLinear)
   --allow-extra-tensors  drop tensors the graph does not use instead of failing
   --float-embeddings  keep the word embeddings in float in q8/q4 (more accurate, larger: by default they
                       are int8 / 4-bit, most of a multilingual model's size)

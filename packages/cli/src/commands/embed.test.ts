@@ -13,7 +13,7 @@ describe('bertweb embed', () => {
     expect(await runCli(['embed', '--model', fixture('bert-base'), '--pooling', 'max'], io)).toBe(0);
     const vectors = io.stdout.map((l) => JSON.parse(l) as number[]);
     expect(vectors).toHaveLength(4);
-    const embedder = await createEmbedder(fixture('bert-base'), { backend: 'wasm', pooling: 'max' });
+    const embedder = await createEmbedder(fixture('bert-base'), { backend: 'auto', pooling: 'max' });
     const expected = await embedder.embed(lines);
     await embedder.dispose();
     vectors.forEach((v, r) => {

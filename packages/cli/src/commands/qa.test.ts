@@ -12,7 +12,7 @@ describe('bertweb qa', () => {
     const io = memoryIO();
     expect(await runCli(['qa', '--model', model, '--question', 'Who built it?', '--context', context], io)).toBe(0);
     const answer = JSON.parse(io.stdout[0] as string);
-    const reader = await createReader(model, { backend: 'wasm' });
+    const reader = await createReader(model, { backend: 'auto' });
     expect(answer).toEqual(await reader.answer('Who built it?', context));
     await reader.dispose();
     expect(context.slice(answer.start, answer.end)).toBe(answer.text);

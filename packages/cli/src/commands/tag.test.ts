@@ -12,7 +12,7 @@ describe('bertweb tag', () => {
     const io = memoryIO(lines);
     expect(await runCli(['tag', '--model', model, '--constrain'], io)).toBe(0);
     expect(io.stdout).toHaveLength(4);
-    const tagger = await createTagger(model, { backend: 'wasm', constrainBio: true });
+    const tagger = await createTagger(model, { backend: 'auto', constrainBio: true });
     const expected = await tagger.tag(lines);
     await tagger.dispose();
     expect(io.stdout.map((l) => JSON.parse(l))).toEqual(JSON.parse(JSON.stringify(expected)));
