@@ -3,8 +3,10 @@
  * checkpoint without ONNX files is actually converted (so pages that load ONNX models never fetch it).
  */
 
-import { CONVERTER_VERSION } from '@bertweb/convert';
-import { env, type ModelConverter } from '@bertweb/core';
+// The version alone, from its own subpath: importing the package's main entry here would put the whole
+// converter into every bundle that imports 'bertweb', defeating the dynamic imports below.
+import { CONVERTER_VERSION } from '@bertweb/convert/version';
+import { BertwebError, env, type ModelConverter } from '@bertweb/core';
 
 /**
  * `@bertweb/convert`'s converter, loaded on first use. `bertweb` installs it as `env.converter` unless
@@ -21,6 +23,13 @@ export const lazyConverter: ModelConverter = {
   async convert(source, options) {
     const { modelConverter } = await import('@bertweb/convert');
     return modelConverter.convert(source, options);
+  },
+  // DeepPavlov config sources ({ deeppavlov }) are planned by the converter too: without this, importing
+  // 'bertweb' left them UNSUPPORTED ("needs a converter").
+  async deeppavlov(config, options) {
+    const { modelConverter } = await import('@bertweb/convert');
+    if (!modelConverter.deeppavlov) throw new BertwebError('INTERNAL', '@bertweb/convert has no DeepPavlov planner');
+    return modelConverter.deeppavlov(config, options);
   },
 };
 

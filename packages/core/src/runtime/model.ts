@@ -25,6 +25,7 @@ import { parseModelConfig, refineTask } from './config.js';
 import { ConversionNeeded, type ConversionReport, convertedFiles, findConvertible } from './conversion.js';
 import { checkLoadOptions, LOAD_OPTION_KEYS } from './load-options.js';
 import { type OnnxGraphSummary, summarizeOnnx } from './onnx-graph.js';
+import { prewarmWasm } from './prewarm.js';
 import { createSession, type Session } from './session.js';
 import type {
   Backend,
@@ -248,6 +249,8 @@ async function loadOnce<T>(
         )),
       async (group) => {
         const choice = await chooseBackend(options.backend ?? 'auto');
+        // ORT-web's WebAssembly starts while the files download, not after (see prewarm.ts).
+        if (choice.backend === 'wasm') void prewarmWasm(options.numThreads);
         const { gpu, native } = choice;
         const reasons = [...choice.reasons];
         const read = await readVariant(

@@ -58,8 +58,13 @@ export function wasmThreadsFor(numThreads?: number): number {
   return threadSetting(numThreads) ?? threadSetting(env.numThreads) ?? Math.min(4, logicalCores());
 }
 
-/** The count ORT-web's WebAssembly started with in this realm; `undefined` until its first session. */
-let wasmStartedThreads: number | undefined;
+/**
+ * The count each ORT-web module's WebAssembly started with in this realm (the WASM-only and the WebGPU
+ * build are separate modules, each with its own WebAssembly instance); absent until its first session.
+ */
+const startedThreads = new WeakMap<Ort, number>();
+/** The count of the first module that started, for reports that do not name a module. */
+let firstStartedThreads: number | undefined;
 
 /**
  * The WASM thread count of this realm: the running count once ORT-web's WebAssembly has started, else the
@@ -71,7 +76,7 @@ let wasmStartedThreads: number | undefined;
  * ```
  */
 export function wasmThreads(): number {
-  return wasmStartedThreads ?? wasmThreadsFor();
+  return firstStartedThreads ?? wasmThreadsFor();
 }
 
 /**
@@ -94,15 +99,19 @@ export function prepareWasmThreads(ort: Ort, numThreads: number | undefined, rea
       `${threadCount(asked)} were asked for, but SharedArrayBuffer is unavailable here (not cross-origin isolated); using 1`,
     );
   }
-  if (wasmStartedThreads === undefined) {
+  const started = startedThreads.get(ort);
+  if (started === undefined) {
     ort.env.wasm.numThreads = wanted;
-    wasmStartedThreads = wanted;
-  } else if (wanted !== wasmStartedThreads) {
+    startedThreads.set(ort, wanted);
+    firstStartedThreads ??= wanted;
+    return wanted;
+  }
+  if (wanted !== started) {
     reasons.push(
-      `${threadCount(wanted)} ${wanted === 1 ? 'was' : 'were'} asked for, but onnxruntime-web started with ${wasmStartedThreads} in this realm and reads the count only then; using ${wasmStartedThreads}`,
+      `${threadCount(wanted)} ${wanted === 1 ? 'was' : 'were'} asked for, but onnxruntime-web started with ${started} in this realm and reads the count only then; using ${started}`,
     );
   }
-  return wasmStartedThreads;
+  return started;
 }
 
 function threadCount(n: number): string {
@@ -115,14 +124,32 @@ function threadCount(n: number): string {
  */
 export function confirmWasmThreads(ort: Ort): number {
   const running = ort.env.wasm.numThreads;
-  if (typeof running === 'number' && running >= 1) wasmStartedThreads = running;
-  return wasmStartedThreads ?? 1;
+  if (typeof running === 'number' && running >= 1) {
+    if (firstStartedThreads === startedThreads.get(ort)) firstStartedThreads = running;
+    startedThreads.set(ort, running);
+  }
+  return startedThreads.get(ort) ?? 1;
 }
 
 /**
- * The ORT module: its node build in Node, the WebGPU build (which includes the WASM backend) in
- * browsers and workers. Its `env.wasm.numThreads` is set to bertweb's default, so that sessions created on
- * it directly start the WebAssembly with the same count as bertweb's own.
+ * Which onnxruntime-web build a browser session needs: `'wasm'` (the WASM-only build, a 14 MB
+ * WebAssembly file) or `'webgpu'` (the JSEP build, 28 MB, which runs WebGPU and WASM). Node always uses
+ * ORT-web's node build.
+ *
+ * @example
+ * ```ts
+ * const ort = await loadOrt(backend === 'webgpu' ? 'webgpu' : 'wasm');
+ * ```
+ */
+export type OrtBuild = 'wasm' | 'webgpu';
+
+const ortPromises = new Map<OrtBuild | 'node', Promise<Ort>>();
+
+/**
+ * The ORT module: its node build in Node; in browsers and workers the WASM-only build for WASM sessions
+ * (half the download and compile of the JSEP build) and the WebGPU build for WebGPU sessions, each loaded
+ * once. Its `env.wasm.numThreads` is set to bertweb's default, so that sessions created on it directly
+ * start the WebAssembly with the same count as bertweb's own.
  *
  * @example
  * ```ts
@@ -130,19 +157,28 @@ export function confirmWasmThreads(ort: Ort): number {
  * new ort.Tensor('int64', ids, [1, ids.length]);
  * ```
  */
-export function loadOrt(): Promise<Ort> {
-  // The Node entry is named through a variable so bundlers leave it out of browser builds (it would
-  // ship a second 28 MB wasm); in Node the bare specifier resolves to ORT-web's node build.
-  ortPromise ??= (isNodeRuntime() ? import(/* @vite-ignore */ NODE_ENTRY) : import('onnxruntime-web/webgpu')).then(
-    (mod) => {
+export function loadOrt(build: OrtBuild = 'webgpu'): Promise<Ort> {
+  const key = isNodeRuntime() ? 'node' : build;
+  let loading = ortPromises.get(key);
+  if (!loading) {
+    // The Node entry is named through a variable so bundlers leave it out of browser builds (it would
+    // ship a second 28 MB wasm); in Node the bare specifier resolves to ORT-web's node build.
+    const imported =
+      key === 'node'
+        ? import(/* @vite-ignore */ NODE_ENTRY)
+        : key === 'wasm'
+          ? import('onnxruntime-web/wasm')
+          : import('onnxruntime-web/webgpu');
+    loading = imported.then((mod) => {
       const ort = ((mod as { default?: Ort }).default ?? mod) as Ort;
-      if (wasmStartedThreads === undefined) ort.env.wasm.numThreads = wasmThreadsFor();
+      if (!startedThreads.has(ort)) ort.env.wasm.numThreads = wasmThreadsFor();
       if (env.wasmPaths !== undefined) ort.env.wasm.wasmPaths = env.wasmPaths;
       applyLogLevel(ort);
       return ort;
-    },
-  );
-  return ortPromise;
+    });
+    ortPromises.set(key, loading);
+  }
+  return loading;
 }
 
 /** `env.logLevel` may change at any time: sessions apply it when they are created. */

@@ -81,7 +81,7 @@ export async function createSession(
       executionMode: 'sequential',
     };
   } else {
-    const web = await loadOrt();
+    const web = await loadOrt(backend === 'webgpu' ? 'webgpu' : 'wasm');
     ort = web;
     threads = prepareWasmThreads(web, options.numThreads, reasons);
     sessionOptions = {
