@@ -12,8 +12,6 @@ export type Ort = typeof OrtModule;
 
 const NODE_ENTRY = 'onnxruntime-web';
 
-let ortPromise: Promise<Ort> | undefined;
-
 /** True in Node.js (and Node-compatible runtimes), where ORT-web's node build is used. */
 export function isNodeRuntime(): boolean {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
