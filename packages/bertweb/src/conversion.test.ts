@@ -4,7 +4,7 @@
  * are converted on load, match PyTorch, and are cached; a second load, online or offline, converts and
  * downloads nothing.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BertwebError, env, FolderModelCache, loadModel, type ProgressEvent } from '@bertweb/core';
@@ -216,4 +216,35 @@ describe('refusing or failing to convert', () => {
       expect(existsSync(MALICIOUS_MARKER)).toBe(false);
     });
   }
+});
+
+describe("the README's quick start, as written", () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const line = "const embedder = await createEmbedder('DeepPavlov/rubert-base-cased-sentence', { dtype: 'q8' });";
+
+  it('createEmbedder on a DeepPavlov hub id with PyTorch weights only converts on load and embeds', async () => {
+    // The line is the README's own (this fails when the README changes it); the hub is the local one,
+    // set the way a user points bertweb at a mirror.
+    expect(readme).toContain(line);
+    const saved = { hubBaseUrl: env.hubBaseUrl, cache: env.cache };
+    env.hubBaseUrl = server.url;
+    env.cache = cacheIn();
+    try {
+      const embedder = await createEmbedder('DeepPavlov/rubert-base-cased-sentence', { dtype: 'q8' });
+      expect(readme).toContain(
+        "const vectors = await embedder.embed(['Кошка сидит на окне.', 'Кот на подоконнике.'], { normalize: true });",
+      );
+      const vectors = await embedder.embed(['Кошка сидит на окне.', 'Кот на подоконнике.'], { normalize: true });
+      expect(vectors.rows).toBe(2);
+      for (let r = 0; r < 2; r++) {
+        const row = vectors.data.subarray(r * vectors.dim, (r + 1) * vectors.dim);
+        expect(Math.hypot(...row)).toBeCloseTo(1, 5);
+      }
+      expect(embedder.backend).toMatchObject({ dtype: 'q8', converted: { from: ['pytorch_model.bin'] } });
+      await embedder.dispose();
+    } finally {
+      env.hubBaseUrl = saved.hubBaseUrl;
+      env.cache = saved.cache;
+    }
+  });
 });
