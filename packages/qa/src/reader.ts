@@ -1,6 +1,6 @@
 /** The extractive QA head: question + context -> answer span with offsets in the original context. */
 
-import type { Encoding, Head, HeadContext, HeadFactory, LoadedModel, ModelSource } from '@bertweb/core';
+import type { Encoding, Head, HeadContext, HeadFactory } from '@bertweb/core';
 import { BertwebError, CALL_OPTION_KEYS, check, defineHead, ModelHead } from '@bertweb/core';
 import { type Candidate, collectAnswers, PairAnswers } from './answers.js';
 import { type DeepPavlovWindowSpan, searchWindow, searchWindowDeepPavlov } from './span-search.js';
@@ -207,24 +207,11 @@ class ReaderHead extends ModelHead implements Reader {
       checkDeepPavlovCall(call);
       return this.#runDeepPavlov(pairs, call);
     }
-    const tokenizer = this.model.tokenizer;
-    const clsId = tokenizer.specialTokens.cls.id;
+    const clsId = this.model.tokenizer.specialTokens.cls.id;
     const states: (PairAnswers | undefined)[] = [];
-    const jobs: WindowJob[] = [];
-    pairs.forEach(({ question, context }, index) => {
-      if (question.trim() === '') throw new BertwebError('INPUT_INVALID', 'the question is empty', { index });
-      if (context.trim() === '') {
-        states.push(undefined);
-        return;
-      }
-      states.push(new PairAnswers(context));
-      const windows = buildWindows(tokenizer, question, context, {
-        maxLength: this.maxLength,
-        windowOverlap: this.windowOverlap,
-      });
-      for (const window of windows) jobs.push({ pair: index, window });
-    });
-
+    const jobs = this.#windowJobs(pairs, (context) =>
+      states.push(context === undefined ? undefined : new PairAnswers(context)),
+    );
     const tokens = (job: WindowJob) => [job.window.ids.length];
     await this.runJobs(
       jobs,
@@ -259,28 +246,39 @@ class ReaderHead extends ModelHead implements Reader {
     return states.map((state) => (state === undefined ? [] : collectAnswers(state, topK, noAnswerThreshold)));
   }
 
-  /** DeepPavlov's rule ({@link AnswerRule}): one answer per pair, from the window with the largest logit. */
-  async #runDeepPavlov(
+  /**
+   * The windows of every pair as inference jobs, in pair order. `onPair` sees each pair's context first
+   * (`undefined` for an empty one, which gets no windows); an empty question is `INPUT_INVALID`.
+   */
+  #windowJobs(
     pairs: readonly { question: string; context: string }[],
-    call: AnswerOptions,
-  ): Promise<Answer[][]> {
-    const tokenizer = this.model.tokenizer;
-    const clsId = tokenizer.specialTokens.cls.id;
-    const best: ({ span: DeepPavlovWindowSpan; window: Encoding } | null | undefined)[] = [];
+    onPair: (context: string | undefined) => void,
+  ): WindowJob[] {
     const jobs: WindowJob[] = [];
     pairs.forEach(({ question, context }, index) => {
       if (question.trim() === '') throw new BertwebError('INPUT_INVALID', 'the question is empty', { index });
       if (context.trim() === '') {
-        best.push(undefined);
+        onPair(undefined);
         return;
       }
-      best.push(null);
-      const windows = buildWindows(tokenizer, question, context, {
+      onPair(context);
+      const windows = buildWindows(this.model.tokenizer, question, context, {
         maxLength: this.maxLength,
         windowOverlap: this.windowOverlap,
       });
       for (const window of windows) jobs.push({ pair: index, window });
     });
+    return jobs;
+  }
+
+  /** DeepPavlov's rule ({@link AnswerRule}): one answer per pair, from the window with the largest logit. */
+  async #runDeepPavlov(
+    pairs: readonly { question: string; context: string }[],
+    call: AnswerOptions,
+  ): Promise<Answer[][]> {
+    const clsId = this.model.tokenizer.specialTokens.cls.id;
+    const best: ({ span: DeepPavlovWindowSpan; window: Encoding } | null | undefined)[] = [];
+    const jobs = this.#windowJobs(pairs, (context) => best.push(context === undefined ? undefined : null));
     const tokens = (job: WindowJob) => [job.window.ids.length];
     await this.runJobs(
       jobs,
