@@ -1,7 +1,15 @@
 /** `bertweb embed --model M [--pooling P] [--normalize]`: stdin lines -> one JSON array of floats per line. */
 import { createEmbedder, type EmbedderOptions, type LongTextMode, type Pooling } from '@bertweb/embeddings';
-import { choiceFlag, intFlag, type ParsedArgs, stringFlag } from '../args.js';
-import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../command.js';
+import { choiceFlag, intFlag, type ParsedArgs } from '../args.js';
+import {
+  CONFIG_FLAGS,
+  CONFIG_FLAGS_USAGE,
+  type Command,
+  MODEL_FLAGS,
+  MODEL_FLAGS_USAGE,
+  modelOptions,
+  modelSource,
+} from '../command.js';
 import { type CommandIO, forEachLineBatch } from '../io.js';
 
 /** Embedder flags shared by `embed` and `eval sts`. */
@@ -17,7 +25,7 @@ export const EMBEDDER_FLAGS_USAGE = `  --pooling P              mean | max | cls
  *
  * @example
  * ```ts
- * const embedder = await createEmbedder(stringFlag(args, 'model', true), embedderOptions(args, io));
+ * const embedder = await createEmbedder(await modelSource(args, USAGE), embedderOptions(args, io));
  * ```
  */
 export function embedderOptions(args: ParsedArgs, io: CommandIO): EmbedderOptions {
@@ -33,20 +41,24 @@ export function embedderOptions(args: ParsedArgs, io: CommandIO): EmbedderOption
   };
 }
 
-export const embedCommand: Command = {
-  name: 'embed',
-  summary: 'stdin lines -> one JSON array of floats (sentence vector) per line',
-  usage: `bertweb embed --model M [--pooling mean|max|cls|pooler] [--normalize] [--long-text truncate|chunk]
+const USAGE = `bertweb embed --model M [--pooling mean|max|cls|pooler] [--normalize] [--long-text truncate|chunk]
+bertweb embed --config FILE_OR_NAME [--files-base-url URL] [--hub-base-url URL] [embedder flags]
 
 Reads one text per stdin line and writes its sentence vector as a JSON array of numbers, one line per
 input line, in order. An empty line gives a zero vector.
 
 ${MODEL_FLAGS_USAGE}
-${EMBEDDER_FLAGS_USAGE}`,
-  flags: [...MODEL_FLAGS, ...EMBEDDER_FLAGS],
+${CONFIG_FLAGS_USAGE}
+${EMBEDDER_FLAGS_USAGE}`;
+
+export const embedCommand: Command = {
+  name: 'embed',
+  summary: 'stdin lines -> one JSON array of floats (sentence vector) per line',
+  usage: USAGE,
+  flags: [...MODEL_FLAGS, ...CONFIG_FLAGS, ...EMBEDDER_FLAGS],
   booleanFlags: ['normalize', 'no-cache'],
   async run(args, io) {
-    const embedder = await createEmbedder(stringFlag(args, 'model', true), embedderOptions(args, io));
+    const embedder = await createEmbedder(await modelSource(args, USAGE), embedderOptions(args, io));
     const signal = io.signal ? { signal: io.signal } : {};
     try {
       await forEachLineBatch(

@@ -1,7 +1,15 @@
 /** `bertweb qa --model M --question Q --context C`: the best answer (or top-k) as JSON. */
 import { createReader, type ReaderOptions } from '@bertweb/qa';
 import { intFlag, numberFlag, type ParsedArgs, stringFlag } from '../args.js';
-import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../command.js';
+import {
+  CONFIG_FLAGS,
+  CONFIG_FLAGS_USAGE,
+  type Command,
+  MODEL_FLAGS,
+  MODEL_FLAGS_USAGE,
+  modelOptions,
+  modelSource,
+} from '../command.js';
 import type { CommandIO } from '../io.js';
 
 /** Reader flags shared by `qa` and `eval squad`. */
@@ -17,7 +25,7 @@ export const READER_FLAGS_USAGE = `  --max-length N           window length in t
  *
  * @example
  * ```ts
- * const reader = await createReader(stringFlag(args, 'model', true), readerOptions(args, io));
+ * const reader = await createReader(source, readerOptions(args, io));
  * ```
  */
 export function readerOptions(args: ParsedArgs, io: CommandIO): ReaderOptions {
@@ -35,10 +43,8 @@ export function readerOptions(args: ParsedArgs, io: CommandIO): ReaderOptions {
   };
 }
 
-export const qaCommand: Command = {
-  name: 'qa',
-  summary: 'extractive QA: --question Q --context C -> {"text","start","end","score","noAnswer"}',
-  usage: `bertweb qa --model M --question Q [--context C] [--top-k N] [reader flags]
+const USAGE = `bertweb qa --model M --question Q [--context C] [--top-k N] [reader flags]
+bertweb qa --config FILE_OR_NAME [--files-base-url URL] [--hub-base-url URL] --question Q [--context C] ...
 
 Answers Q from C with a question-answering model and writes one JSON line:
 {"text", "start", "end", "score", "noAnswer"} (start/end: UTF-16 offsets into C, so C.slice(start, end) is
@@ -47,17 +53,24 @@ is the context (long contexts are read in overlapping windows). A no-answer resu
 --no-answer-threshold) is {"text": "", "start": -1, "end": -1, "score": <no-answer score>, "noAnswer": true}.
 
 ${MODEL_FLAGS_USAGE}
+${CONFIG_FLAGS_USAGE}
   --question Q             the question
   --context C              the context (default: stdin)
   --top-k N                the N best answers
-${READER_FLAGS_USAGE}`,
-  flags: [...MODEL_FLAGS, ...READER_FLAGS, 'question', 'context', 'top-k'],
+${READER_FLAGS_USAGE}`;
+
+export const qaCommand: Command = {
+  name: 'qa',
+  summary: 'extractive QA: --question Q --context C -> {"text","start","end","score","noAnswer"}',
+  usage: USAGE,
+  flags: [...MODEL_FLAGS, ...CONFIG_FLAGS, ...READER_FLAGS, 'question', 'context', 'top-k'],
   booleanFlags: ['no-cache'],
   async run(args, io) {
+    const source = await modelSource(args, USAGE);
     const question = stringFlag(args, 'question', true);
     const context = stringFlag(args, 'context') ?? (await io.readAll());
     const topK = intFlag(args, 'top-k');
-    const reader = await createReader(stringFlag(args, 'model', true), readerOptions(args, io));
+    const reader = await createReader(source, readerOptions(args, io));
     try {
       const signal = io.signal ? { signal: io.signal } : {};
       const result =

@@ -1,7 +1,15 @@
 /** `bertweb tag --model M`: stdin lines -> one JSON array of entities per line. */
 import { createTagger, type TaggerOptions, type TagScheme, type WordSplit } from '@bertweb/tagging';
 import { choiceFlag, intFlag, type ParsedArgs, stringFlag } from '../args.js';
-import { type Command, MODEL_FLAGS, MODEL_FLAGS_USAGE, modelOptions } from '../command.js';
+import {
+  CONFIG_FLAGS,
+  CONFIG_FLAGS_USAGE,
+  type Command,
+  MODEL_FLAGS,
+  MODEL_FLAGS_USAGE,
+  modelOptions,
+  modelSource,
+} from '../command.js';
 import { type CommandIO, forEachLineBatch } from '../io.js';
 
 /** Tagger flags shared by `tag` and `eval ner`. */
@@ -29,7 +37,7 @@ export const TAGGER_FLAGS_USAGE = `  --crf auto|off           CRF decoding with 
  *
  * @example
  * ```ts
- * const tagger = await createTagger(stringFlag(args, 'model', true), taggerOptions(args, io));
+ * const tagger = await createTagger(await modelSource(args, USAGE), taggerOptions(args, io));
  * ```
  */
 export function taggerOptions(args: ParsedArgs, io: CommandIO): TaggerOptions {
@@ -51,10 +59,8 @@ export function taggerOptions(args: ParsedArgs, io: CommandIO): TaggerOptions {
   };
 }
 
-export const tagCommand: Command = {
-  name: 'tag',
-  summary: 'stdin lines -> JSON array of entities {text, label, start, end, score} per line',
-  usage: `bertweb tag --model M [--crf auto|off] [--constrain] [--scheme BIO|BIOES|IO]
+const USAGE = `bertweb tag --model M [--crf auto|off] [--constrain] [--scheme BIO|BIOES|IO]
+bertweb tag --config FILE_OR_NAME [--files-base-url URL] [--hub-base-url URL] [tagger flags]
 
 Reads one text per stdin line and writes its named entities as a JSON array, one line per input line,
 in order: [{"text","label","start","end","score"}], where text === line.slice(start, end) (UTF-16
@@ -62,11 +68,17 @@ offsets) and score is the mean softmax probability of the entity's word tags. Li
 are tagged in overlapping windows. An empty line gives [].
 
 ${MODEL_FLAGS_USAGE}
-${TAGGER_FLAGS_USAGE}`,
-  flags: [...MODEL_FLAGS, ...TAGGER_FLAGS],
+${CONFIG_FLAGS_USAGE}
+${TAGGER_FLAGS_USAGE}`;
+
+export const tagCommand: Command = {
+  name: 'tag',
+  summary: 'stdin lines -> JSON array of entities {text, label, start, end, score} per line',
+  usage: USAGE,
+  flags: [...MODEL_FLAGS, ...CONFIG_FLAGS, ...TAGGER_FLAGS],
   booleanFlags: ['constrain', 'no-cache'],
   async run(args, io) {
-    const tagger = await createTagger(stringFlag(args, 'model', true), taggerOptions(args, io));
+    const tagger = await createTagger(await modelSource(args, USAGE), taggerOptions(args, io));
     const signal = io.signal ? { signal: io.signal } : {};
     try {
       await forEachLineBatch(

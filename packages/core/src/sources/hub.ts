@@ -18,7 +18,7 @@ export const HUB_BASE_URL_ENV = 'BERTWEB_HUB_BASE_URL';
  * ```
  */
 export interface HubRef {
-  /** `owner/name`. */
+  /** `owner/name` (or a legacy id without an owner, `bert-base-uncased`). */
   readonly repo: string;
   readonly revision: string;
   /** Base URL without a trailing slash. */
@@ -27,21 +27,30 @@ export interface HubRef {
 
 /** `owner/name`: hub naming (letters, digits, `-`, `_`, `.`; neither part starts with `.` or `-`). */
 const HUB_REPO = /^[A-Za-z0-9_][\w.-]*\/[A-Za-z0-9_][\w.-]*$/;
+/** A legacy id without an owner (`bert-base-uncased`): the hub still serves these, and DeepPavlov configs name them. */
+const OWNERLESS_REPO = /^[A-Za-z0-9_][\w.-]*$/;
 
 /**
  * Splits `owner/name` or `owner/name@revision` (revisions may contain `/`, as in `refs/pr/1`).
- * Returns `undefined` when the string is not shaped like a hub id.
+ * Returns `undefined` when the string is not shaped like a hub id. With `ownerless`, a legacy id
+ * without an owner (`bert-base-uncased`) is one too (the explicit `{ hub }` source form accepts them; a
+ * bare string of that shape stays a local path).
  *
  * @example
  * ```ts
  * parseHubId('DeepPavlov/rubert-base-cased@v1'); // { repo: 'DeepPavlov/rubert-base-cased', revision: 'v1' }
+ * parseHubId('bert-base-uncased', { ownerless: true }); // { repo: 'bert-base-uncased' }
  * ```
  */
-export function parseHubId(id: string): { readonly repo: string; readonly revision?: string } | undefined {
+export function parseHubId(
+  id: string,
+  options: { readonly ownerless?: boolean } = {},
+): { readonly repo: string; readonly revision?: string } | undefined {
   const at = id.indexOf('@');
   const repo = at < 0 ? id : id.slice(0, at);
   const revision = at < 0 ? undefined : id.slice(at + 1);
-  if (!HUB_REPO.test(repo) || repo.endsWith('.git')) return undefined;
+  const shaped = HUB_REPO.test(repo) || (options.ownerless === true && OWNERLESS_REPO.test(repo));
+  if (!shaped || repo.endsWith('.git')) return undefined;
   if (revision !== undefined) return revision === '' ? undefined : { repo, revision };
   return { repo };
 }

@@ -50,7 +50,7 @@ export function parseSource(source: ModelSource, options: SourceOptions = {}): P
     return { kind: 'files', files: source.files, name: source.name ?? 'files' };
   }
   if ('hub' in source) {
-    const parsed = typeof source.hub === 'string' ? parseHubId(source.hub) : undefined;
+    const parsed = typeof source.hub === 'string' ? parseHubId(source.hub, { ownerless: true }) : undefined;
     if (!parsed) throw new BertwebError('INPUT_INVALID', `not a hub id (owner/name): "${String(source.hub)}"`);
     return hubSource(parsed.repo, source.revision ?? parsed.revision, source.baseUrl, options);
   }
