@@ -142,6 +142,12 @@ interface Manifest {
 export class ConversionNeeded extends BertwebError {
   /** The source's files are fine: the load must not repair or drop them (see `readWithRepair`). */
   readonly keepsFiles = true;
+  /**
+   * Where its conversion is cached among the source's derived files: the weights' name, and for a
+   * DeepPavlov config a hash of its plan too, since the plan (base model, files, head settings,
+   * lowercasing) goes into the converted folder: two configs over one tarball convert and cache apart.
+   */
+  readonly key: string;
 
   constructor(
     readonly weights: string,
@@ -154,7 +160,34 @@ export class ConversionNeeded extends BertwebError {
       weights,
       dtype,
     });
+    this.key = deeppavlov ? `${weights}@${planHash(deeppavlov.plan)}` : weights;
   }
+}
+
+/** A short stable hash of a DeepPavlov plan, its archive URL left out (the cache is per source already). */
+function planHash(plan: DeepPavlovPlan): string {
+  const { archiveUrl: _archiveUrl, ...rest } = plan;
+  const stable = (value: unknown): string =>
+    Array.isArray(value)
+      ? `[${value.map(stable).join(',')}]`
+      : typeof value === 'object' && value !== null
+        ? `{${Object.keys(value)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
+            .join(',')}}`
+        : (JSON.stringify(value) ?? 'null');
+  // cyrb53 (a public-domain 53-bit string hash): synchronous, and no crypto.subtle (plain http: pages lack it).
+  const text = stable(rest);
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
 }
 
 const ROOT = 'converted';
@@ -170,6 +203,24 @@ function manifestName(converter: ModelConverter, dtype: Dtype, weights: string):
 }
 
 /**
+ * A conversion of the source to `dtype` that the cache holds (its manifest is there), found without a
+ * request; `undefined` when there is none or no converter is set.
+ *
+ * @example
+ * ```ts
+ * const needed = await findCachedConversion(files, 'q8'); // ConversionNeeded('pytorch_model.bin', 'q8', ...)
+ * ```
+ */
+export async function findCachedConversion(files: ModelFiles, dtype: Dtype): Promise<ConversionNeeded | undefined> {
+  const converter = env.converter;
+  if (!converter) return undefined;
+  for (const name of CHECKPOINT_FILES) {
+    if (await readManifest(files, converter, dtype, name)) return new ConversionNeeded(name, dtype, files.id);
+  }
+  return undefined;
+}
+
+/**
  * The source's weights to convert when it has no ONNX file: the first of {@link CHECKPOINT_FILES} it
  * has, or a cached conversion's checkpoint (so an offline load needs no request). Throws
  * `MODEL_NOT_FOUND` saying why nothing can be converted.
@@ -180,10 +231,9 @@ export async function findConvertible(
   options: { readonly convert?: boolean; readonly signal?: AbortSignal },
 ): Promise<ConversionNeeded> {
   const converter = env.converter;
-  if (options.convert !== false && converter) {
-    for (const name of CHECKPOINT_FILES) {
-      if (await readManifest(files, converter, dtype, name)) return new ConversionNeeded(name, dtype, files.id);
-    }
+  if (options.convert !== false) {
+    const cached = await findCachedConversion(files, dtype);
+    if (cached) return cached;
   }
   let weights: string | undefined;
   for (const name of CHECKPOINT_FILES) {
@@ -219,7 +269,7 @@ export async function convertedFiles(
   const converter = env.converter as ModelConverter;
   const { dtype, weights } = needed;
   const signal = options.signal ? { signal: options.signal } : {};
-  const manifest = await readManifest(files, converter, dtype, weights);
+  const manifest = await readManifest(files, converter, dtype, needed.key);
   const stat = await currentStat(files, weights, options.signal, manifest !== undefined);
   const report = (cached: boolean): ConversionReport => ({
     from: [weights],
@@ -228,7 +278,7 @@ export async function convertedFiles(
     ...(needed.deeppavlov ? { config: needed.deeppavlov.plan.name } : {}),
   });
   if (manifest && (stat === undefined || sameVersion(manifest.stat, stat))) {
-    const cached = await readCached(files, converter, dtype, manifest);
+    const cached = await readCached(files, converter, dtype, manifest, needed.key);
     if (cached) return { files: cached, report: report(true), commit: async () => {} };
   }
   if (stat === undefined) {
@@ -279,7 +329,15 @@ export async function convertedFiles(
     files: converted,
     report: report(false),
     commit: () =>
-      storeConverted(files, converter, dtype, { weights, stat, files: [...output.keys()] }, output, options.signal),
+      storeConverted(
+        files,
+        converter,
+        dtype,
+        needed.key,
+        { weights, stat, files: [...output.keys()] },
+        output,
+        options.signal,
+      ),
   };
 }
 
@@ -330,8 +388,9 @@ async function readCached(
   converter: ModelConverter,
   dtype: Dtype,
   manifest: Manifest,
+  key: string,
 ): Promise<ModelFiles | undefined> {
-  const folder = folderOf(converter, dtype, manifest.weights);
+  const folder = folderOf(converter, dtype, key);
   const out: Record<string, Uint8Array> = {};
   for (const name of manifest.files) {
     const bytes = await files.derived?.get(`${folder}/files/${name}`).catch(() => undefined);
@@ -346,13 +405,14 @@ async function storeConverted(
   files: ModelFiles,
   converter: ModelConverter,
   dtype: Dtype,
+  key: string,
   manifest: Manifest,
   output: ReadonlyMap<string, Uint8Array | Blob>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const derived = files.derived;
   if (!derived) return;
-  const folder = folderOf(converter, dtype, manifest.weights);
+  const folder = folderOf(converter, dtype, key);
   const opts = signal ? { signal } : {};
   try {
     await derived.delete(`${folder}/`);
@@ -360,11 +420,7 @@ async function storeConverted(
       const bytes = content instanceof Blob ? new Uint8Array(await content.arrayBuffer()) : content;
       await derived.put(`${folder}/files/${name}`, bytes, opts);
     }
-    await derived.put(
-      manifestName(converter, dtype, manifest.weights),
-      new TextEncoder().encode(JSON.stringify(manifest)),
-      opts,
-    );
+    await derived.put(manifestName(converter, dtype, key), new TextEncoder().encode(JSON.stringify(manifest)), opts);
   } catch (error) {
     await derived.delete(`${folder}/`).catch(() => 0);
     throwIfAborted(signal);

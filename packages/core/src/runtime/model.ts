@@ -22,7 +22,13 @@ import {
 } from './backend.js';
 import { MicroBatcher } from './batcher.js';
 import { parseModelConfig, refineTask } from './config.js';
-import { ConversionNeeded, type ConversionReport, convertedFiles, findConvertible } from './conversion.js';
+import {
+  ConversionNeeded,
+  type ConversionReport,
+  convertedFiles,
+  findCachedConversion,
+  findConvertible,
+} from './conversion.js';
 import { checkLoadOptions, LOAD_OPTION_KEYS } from './load-options.js';
 import { type OnnxGraphSummary, summarizeOnnx } from './onnx-graph.js';
 import { prewarmWasm } from './prewarm.js';
@@ -112,9 +118,26 @@ export async function loadModelWith<T = undefined>(
   try {
     return await readWithRepair(files, (tracked) => loadOnce(source, files, tracked, options, extra));
   } catch (error) {
-    if (!(error instanceof ConversionNeeded)) throw error;
-    return loadConverted(source, files, error, options, extra);
+    const needed = error instanceof ConversionNeeded ? error : await cachedConversionBehind(error, files, options);
+    if (!needed) throw error;
+    return loadConverted(source, files, needed, options, extra);
   }
+}
+
+/**
+ * Offline, a read that runs beside the ONNX reader (a head's `head_settings.json`, a file never asked
+ * about online) can fail with `NETWORK` before that reader finds the cached conversion: the conversion
+ * is what loads then (its files replace the source's), not the error.
+ */
+async function cachedConversionBehind(
+  error: unknown,
+  files: ModelFiles,
+  options: LoadModelOptions,
+): Promise<ConversionNeeded | undefined> {
+  if (!isBertwebError(error, 'NETWORK') || options.convert === false || options.signal?.aborted) return undefined;
+  const choice = await chooseBackend(options.backend ?? 'auto');
+  const dtype = dtypeCandidates(choice.backend, choice.gpu, options.dtype)[0];
+  return dtype === undefined ? undefined : findCachedConversion(files, dtype).catch(() => undefined);
 }
 
 function isDeepPavlovSource(source: ModelSource): source is DeepPavlovSource {

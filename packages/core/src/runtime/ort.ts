@@ -175,6 +175,8 @@ export function loadOrt(build: OrtBuild = 'webgpu'): Promise<Ort> {
       return ort;
     });
     ortPromises.set(key, loading);
+    // A failed import (offline, say) is not remembered: the next load tries again.
+    loading.catch(() => ortPromises.delete(key));
   }
   return loading;
 }

@@ -70,7 +70,7 @@ export async function createSession(
   let threads: number;
   let sessionOptions: OrtModule.InferenceSession.SessionOptions;
   if (backend === 'native') {
-    ort = await loadNativeOrt();
+    ort = await runtimeOrUnavailable('onnxruntime-node', loadNativeOrt);
     threads = nativeThreadsFor(options.numThreads);
     sessionOptions = {
       executionProviders: ['cpu'],
@@ -81,7 +81,8 @@ export async function createSession(
       executionMode: 'sequential',
     };
   } else {
-    const web = await loadOrt(backend === 'webgpu' ? 'webgpu' : 'wasm');
+    const build = backend === 'webgpu' ? 'webgpu' : 'wasm';
+    const web = await runtimeOrUnavailable(`onnxruntime-web's ${build} build`, () => loadOrt(build));
     ort = web;
     threads = prepareWasmThreads(web, options.numThreads, reasons);
     sessionOptions = {
@@ -104,6 +105,26 @@ export async function createSession(
   }
   if (backend !== 'native') threads = confirmWasmThreads(ort as Ort);
   return new OrtSession(ort, inner, backend, threads);
+}
+
+/**
+ * The runtime module, or `BACKEND_UNAVAILABLE`: a runtime that does not load (an import refused offline,
+ * a missing native binary) is not a fault of the model's files, which the loader would otherwise evict
+ * and download again; under `auto` the load then falls back to WASM.
+ */
+async function runtimeOrUnavailable<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof BertwebError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new BertwebError(
+      'BACKEND_UNAVAILABLE',
+      `could not load ${name}: ${message}`,
+      { runtime: name },
+      { cause: error },
+    );
+  }
 }
 
 class OrtSession implements Session {
