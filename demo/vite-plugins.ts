@@ -2,11 +2,15 @@
  * Vite plugins of the demo app (used by the root vite.config.ts):
  * - `modelsPlugin`: serves the repo's `models/` folder (embedded model, test fixtures, catalog) under
  *   `/models/` in dev and preview, copies the embedded model into the build, and tells the app which
- *   embedded model it has (virtual module `virtual:bertweb-embedded`);
+ *   embedded model it has (virtual module `virtual:bertweb-embedded`); it also serves a local hub under
+ *   `/hub/` (the generated checkpoints of `models/fixtures/hub/repos/`, in the hub's URL layout, for
+ *   `?hub=<app>/hub`), and DeepPavlov's under `/deeppavlov/hub/` and `/deeppavlov/files/` (the fixtures of
+ *   `models/fixtures/deeppavlov/`: base repos and files.deeppavlov.ai's tarballs);
  * - `pwaPlugins`: the installable PWA (app shell precache; model files are NOT cached by the service
  *   worker: they go through bertweb's own verified cache);
  * - the extra HTML entry `e2e-fixture.html` (the browser parity page of the e2e specs; its code is in e2e/pages/).
  */
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
@@ -16,6 +20,8 @@ import { VitePWA } from 'vite-plugin-pwa';
 
 const demoRoot = fileURLToPath(new URL('.', import.meta.url));
 const modelsRoot = resolve(demoRoot, '..', 'models');
+/** The local hub's repos: `repos/<owner>/<name>/<file>` is served at `/hub/<owner>/<name>/resolve/<rev>/<file>`. */
+const hubRepos = resolve(modelsRoot, 'fixtures', 'hub', 'repos');
 
 /** The embedded default NER model, when it has been trained and converted. */
 const REAL_EMBEDDED = 'ner-ru-tiny';
@@ -128,9 +134,121 @@ function modelsMiddleware(headers: () => OutgoingHttpHeaders | undefined, builtD
   };
 }
 
+/** Files the hub stores in Git LFS (so it announces their sha256 in `X-Linked-Etag`, as huggingface.co does). */
+const LFS_FILE = /\.(bin|safetensors|onnx|onnx_data|pt|h5|msgpack|ckpt|tar\.gz)$/;
+
 /**
- * Serves `models/` under `/models/` (dev and preview), copies the embedded model into the build, and
- * provides `virtual:bertweb-embedded`.
+ * The local servers under the app's origin, each a folder of `models/fixtures/`:
+ * - `hub`: a hub in the Hugging Face URL layout, `<mount><owner>/<name>/resolve/<revision>/<file>` (an id
+ *   without an owner too, as `bert-base-uncased`) serving `<root>/<id>/<file>` for any revision;
+ * - `files`: a plain file server, `<mount><path>` serving `<root>/<path>` (DeepPavlov's files.deeppavlov.ai,
+ *   whose URL paths the fixture tarballs keep).
+ */
+const LOCAL_SERVERS: readonly { readonly mount: string; readonly root: string; readonly layout: 'hub' | 'files' }[] = [
+  { mount: '/hub/', root: hubRepos, layout: 'hub' },
+  { mount: '/deeppavlov/hub/', root: resolve(modelsRoot, 'fixtures', 'deeppavlov', 'hub'), layout: 'hub' },
+  { mount: '/deeppavlov/files/', root: resolve(modelsRoot, 'fixtures', 'deeppavlov', 'files'), layout: 'files' },
+];
+
+/** ETags of the local servers' files, computed once per file version (size + mtime). */
+const fileIdentities = new Map<
+  string,
+  { readonly version: string; readonly headers: Readonly<Record<string, string>> }
+>();
+
+/**
+ * What the real server answers about a file's identity. The hub: LFS files (weights) carry their sha256 as
+ * `ETag` and `X-Linked-Etag` (so bertweb verifies the download and keys conversions by it); small git files
+ * carry their git blob id (40 hex digits, not a sha256, so no integrity check applies to them). A plain
+ * file server: an nginx-style `"<mtime hex>-<size hex>"`.
+ */
+function identity(
+  full: string,
+  size: number,
+  mtimeMs: number,
+  layout: 'hub' | 'files',
+): Readonly<Record<string, string>> {
+  const version = `${layout}:${size}:${mtimeMs}`;
+  const known = fileIdentities.get(full);
+  if (known?.version === version) return known.headers;
+  let headers: Record<string, string>;
+  if (layout === 'files') {
+    headers = { etag: `"${Math.floor(mtimeMs / 1000).toString(16)}-${size.toString(16)}"` };
+  } else if (LFS_FILE.test(full)) {
+    const sha256 = createHash('sha256').update(readFileSync(full)).digest('hex');
+    headers = { etag: `"${sha256}"`, 'x-linked-etag': `"${sha256}"`, 'x-linked-size': String(size) };
+  } else {
+    const blob = createHash('sha1').update(`blob ${size}\0`).update(readFileSync(full)).digest('hex');
+    headers = { etag: `"${blob}"` };
+  }
+  fileIdentities.set(full, { version, headers });
+  return headers;
+}
+
+/** The file a local server's URL names, if it stays inside the server's folder. */
+function localFile(server: (typeof LOCAL_SERVERS)[number], url: string): string | undefined {
+  let path: string;
+  try {
+    path = decodeURIComponent(url.split('?')[0] ?? '').slice(server.mount.length);
+  } catch {
+    return undefined;
+  }
+  let rel: string;
+  if (server.layout === 'hub') {
+    const match = /^((?:[^/]+\/)?[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(path);
+    if (!match) return undefined;
+    rel = `${match[1]}/${match[2]}`;
+  } else {
+    rel = path;
+  }
+  const full = resolve(server.root, rel);
+  return full.startsWith(server.root + sep) ? full : undefined;
+}
+
+/**
+ * The local hubs and file server ({@link LOCAL_SERVERS}): `GET|HEAD` serves the file with the real
+ * server's identity headers, the app server's COOP/COEP/CORP headers and real 404s, so `?hub=<app>/hub`
+ * loads hub ids from the repo, and `?hub=<app>/deeppavlov/hub&dpFiles=<app>/deeppavlov/files` DeepPavlov
+ * configs.
+ */
+function localServersMiddleware(headers: () => OutgoingHttpHeaders | undefined) {
+  return (req: IncomingMessage, res: ServerResponse, next: Next): void => {
+    const url = req.url ?? '';
+    const server = LOCAL_SERVERS.find((s) => url.startsWith(s.mount));
+    if (!server) {
+      next();
+      return;
+    }
+    for (const [name, value] of Object.entries(headers() ?? {})) if (value !== undefined) res.setHeader(name, value);
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (method !== 'GET' && method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const full = localFile(server, url);
+    if (full === undefined || !existsSync(full) || !statSync(full).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain', 'content-length': '9' }).end('not found');
+      return;
+    }
+    const stats = statSync(full);
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES[extname(full)] ?? 'application/octet-stream',
+      'content-length': String(stats.size),
+      'cache-control': 'no-cache',
+      ...identity(full, stats.size, stats.mtimeMs, server.layout),
+    });
+    if (method === 'HEAD') {
+      res.end();
+      return;
+    }
+    createReadStream(full).pipe(res);
+  };
+}
+
+/**
+ * Serves `models/` under `/models/`, the local hubs and DeepPavlov file server under `/hub/` and
+ * `/deeppavlov/` (dev and preview), copies the embedded model into the build, and provides
+ * `virtual:bertweb-embedded`.
  *
  * @example
  * ```ts
@@ -154,11 +272,13 @@ export function modelsPlugin(): Plugin {
       return `export default ${JSON.stringify({ ...embedded, path: `/models/${embedded.folder}/` })};`;
     },
     configureServer(server) {
+      server.middlewares.use(localServersMiddleware(() => server.config.server.headers));
       server.middlewares.use(modelsMiddleware(() => server.config.server.headers, undefined));
       // A newly converted embedded model is picked up on the next reload.
       server.watcher.add(join(modelsRoot, REAL_EMBEDDED, 'onnx'));
     },
     configurePreviewServer(server) {
+      server.middlewares.use(localServersMiddleware(() => server.config.preview.headers));
       server.middlewares.use(
         modelsMiddleware(
           () => server.config.preview.headers,
@@ -203,9 +323,10 @@ function entriesPlugin(): Plugin {
 }
 
 /**
- * Core's `loadOrt()` imports `onnxruntime-web` in Node and `onnxruntime-web/webgpu` in browsers; a
- * bundler sees both dynamic imports and would ship the Node-only branch too (406 KB of JS and a second
- * 28 MB .wasm, precached by the service worker). In the browser build both names mean the WebGPU build.
+ * Core's `loadOrt()` imports `onnxruntime-web` in Node and, in browsers, `onnxruntime-web/wasm` (WASM
+ * sessions) or `onnxruntime-web/webgpu` (WebGPU sessions); a bundler sees all three dynamic imports and
+ * would ship the Node-only branch too (406 KB of JS and another 28 MB .wasm, precached by the service
+ * worker). In the browser build the bare name means the WebGPU build.
  */
 function browserOrtPlugin(): Plugin {
   return {
@@ -220,7 +341,10 @@ function browserOrtPlugin(): Plugin {
   };
 }
 
-/** Largest file the service worker precaches: ORT's WebGPU+WASM runtime is ~27 MB uncompressed. */
+/**
+ * Largest file the service worker precaches: ORT's WebGPU+WASM runtime is ~27 MB uncompressed (its
+ * WASM-only runtime, 14 MB, is precached too, so the app runs offline on either backend).
+ */
 const MAX_PRECACHE_BYTES = 40 * 1024 * 1024;
 
 /**
@@ -259,7 +383,7 @@ export function pwaPlugins(): PluginOption {
       globIgnores: ['models/**'],
       maximumFileSizeToCacheInBytes: MAX_PRECACHE_BYTES,
       navigateFallback: 'index.html',
-      navigateFallbackDenylist: [/^\/models\//, /e2e-fixture/],
+      navigateFallbackDenylist: [/^\/models\//, /^\/hub\//, /^\/deeppavlov\//, /e2e-fixture/],
       runtimeCaching: [],
       cleanupOutdatedCaches: true,
       clientsClaim: true,

@@ -25,8 +25,16 @@ const TABS: readonly TabDef[] = [
   { id: 'qa', label: 'QA', build: (ctx) => qaTab(ctx) },
   { id: 'similarity', label: 'Similarity', build: (ctx) => similarityTab(ctx) },
   { id: 'classification', label: 'Classification', build: (ctx) => classificationTab(ctx) },
-  { id: 'models', label: 'Models & cache', build: () => modelsTab() },
+  { id: 'models', label: 'Models & cache', build: () => modelsTab(useModel) },
 ];
+
+/** "Use in NER" of the models tab: shows the task tab and picks the model in its slot. */
+function useModel(tab: string, key: string): void {
+  history.replaceState(null, '', `#${tab}`);
+  select(tab);
+  const view = built.get(tab) as { slot?: { choose(key: string): boolean } } | undefined;
+  view?.slot?.choose(key);
+}
 
 const settings = readSettings();
 const crashBanner = h('div', { class: 'banner', role: 'alert', hidden: true });

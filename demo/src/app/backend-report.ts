@@ -1,8 +1,34 @@
-/** Shows which backend and dtype were chosen, and every reason along the way. */
+/** Shows which backend and dtype were chosen, every reason along the way, and whether the model was converted. */
 import type { BackendReport } from '@bertweb/core';
 import { h } from './dom.js';
 
-/** `WebGPU · fp32 (onnx/model.onnx)` plus details: adapter, threads, SIMD, isolation, reasons. */
+/**
+ * `Converted in this page from pytorch_model.bin (@bertweb/convert 0.2.0)` (naming the DeepPavlov config
+ * when there is one), or `... read from the cache of converted models` when this load converted nothing.
+ */
+function conversionView(converted: NonNullable<BackendReport['converted']>): HTMLElement {
+  const from = converted.from.join(', ');
+  const config = converted.config;
+  return h(
+    'p',
+    {
+      class: 'converted',
+      'data-testid': 'converted',
+      'data-cached': String(converted.cached),
+      'data-converter': converted.converter,
+      ...(config ? { 'data-config': config } : {}),
+    },
+    h('strong', {}, converted.cached ? 'Converted earlier' : 'Converted in this page'),
+    ` from ${from}${config ? ` (DeepPavlov config ${config})` : ''} by @bertweb/convert ${converted.converter}`,
+    converted.cached
+      ? ': read from the cache of converted models, nothing converted or downloaded again.'
+      : config
+        ? ': the tarball was unpacked and converted with its base model and the config’s settings; the result is cached for the next load.'
+        : ': the hub repo has no ONNX file for this precision; the result is cached for the next load.',
+  );
+}
+
+/** `WebGPU · fp32 (onnx/model.onnx)` plus details: adapter, threads, SIMD, isolation, reasons, conversion. */
 export function backendReportView(report: BackendReport): HTMLElement {
   const name = report.backend === 'webgpu' ? 'WebGPU' : 'WASM';
   const wasm = report.wasm;
@@ -14,7 +40,12 @@ export function backendReportView(report: BackendReport): HTMLElement {
   ];
   return h(
     'div',
-    { class: 'backend-report', 'data-backend': report.backend, 'data-dtype': report.dtype },
+    {
+      class: 'backend-report',
+      'data-backend': report.backend,
+      'data-dtype': report.dtype,
+      ...(report.converted ? { 'data-converted': report.converted.cached ? 'cached' : 'now' } : {}),
+    },
     h(
       'p',
       {},
@@ -24,6 +55,7 @@ export function backendReportView(report: BackendReport): HTMLElement {
       h('strong', {}, report.dtype),
       ` (${report.file}) · ${facts.join(' · ')}`,
     ),
+    report.converted ? conversionView(report.converted) : null,
     h(
       'details',
       {},

@@ -1,4 +1,8 @@
-/** The model cache manager: cached models with sizes, delete, storage estimate, persistence request. */
+/**
+ * The model cache manager: cached models with sizes, delete, storage estimate, persistence request.
+ * Models converted at load time (cached under `.bertweb/converted/<converter version>/<dtype>/...` URLs
+ * of their source) are listed as entries of their own, so they can be deleted apart from the downloads.
+ */
 import { CacheApiModelCache, type CacheEntry, requestPersistentStorage } from '@bertweb/core';
 import { h, replace } from './dom.js';
 import { errorView } from './errors.js';
@@ -11,32 +15,82 @@ export interface CachedModel {
   readonly name: string;
   readonly files: CacheEntry[];
   readonly bytes: number;
+  /** Set for a model converted at load time: what it was converted to and by which converter. */
+  readonly converted?: ConvertedInfo;
 }
+
+/** A converted entry's facts, read from its URLs. */
+export interface ConvertedInfo {
+  readonly dtype: string;
+  readonly converter: string;
+  /** The checkpoint file converted (`pytorch_model.bin`, a DeepPavlov tarball), when the URLs name it. */
+  readonly from: string | undefined;
+  /** True for a DeepPavlov config's tarball (its folder is keyed by the config's plan too: `<tarball>@<hash>`). */
+  readonly deeppavlov: boolean;
+  /** False when the manifest (written last) is missing: a conversion that never completed. */
+  readonly complete: boolean;
+}
+
+/** `<source>/.bertweb/converted/<version>/<dtype>/[<weights>/](files/...|manifest.json)` */
+const CONVERTED = /^(.*?\/)\.bertweb\/converted\/([^/]+)\/([^/]+)\/(?:(.+?)\/)?(files\/.+|manifest\.json)$/;
 
 /** Sub-folders of a model folder (DESIGN.md layout). */
 const SUBFOLDERS = new Set(['onnx', '1_Pooling']);
 
-/** Groups cache entries by model folder; hub URLs are named `owner/name@revision`. */
+/**
+ * Groups cache entries by model folder; hub URLs (of any hub base, e.g. a mirror or `<app>/hub`) are
+ * named `owner/name@revision`; each converted dtype of a source is a group of its own.
+ */
 export function groupByModel(entries: readonly CacheEntry[]): CachedModel[] {
   const groups = new Map<string, CacheEntry[]>();
   for (const entry of entries) {
-    const prefix = folderOf(entry.url);
+    const prefix = groupOf(entry.url);
     const list = groups.get(prefix) ?? [];
     list.push(entry);
     groups.set(prefix, list);
   }
   return [...groups.entries()]
-    .map(([prefix, files]) => ({
-      prefix,
-      name: nameOf(prefix),
-      files: files.sort((a, b) => a.url.localeCompare(b.url)),
-      bytes: files.reduce((sum, f) => sum + f.size, 0),
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .map(([prefix, files]): CachedModel => {
+      const converted = convertedInfo(prefix, files);
+      return {
+        prefix,
+        name: nameOf(converted ? (CONVERTED.exec(`${prefix}manifest.json`)?.[1] ?? prefix) : prefix),
+        files: files.sort((a, b) => a.url.localeCompare(b.url)),
+        bytes: files.reduce((sum, f) => sum + f.size, 0),
+        ...(converted ? { converted } : {}),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.prefix.localeCompare(b.prefix));
+}
+
+/** The group of a URL: a converted entry's folder (`.../.bertweb/converted/0.2.0/q8/[weights/]`), else the model folder. */
+function groupOf(url: string): string {
+  const converted = CONVERTED.exec(url);
+  if (converted) {
+    const [, source, version, dtype, weights] = converted;
+    return `${source}.bertweb/converted/${version}/${dtype}/${weights ? `${weights}/` : ''}`;
+  }
+  return folderOf(url);
+}
+
+function convertedInfo(prefix: string, files: readonly CacheEntry[]): ConvertedInfo | undefined {
+  const match = /^.*?\/\.bertweb\/converted\/([^/]+)\/([^/]+)\/(?:(.+?)\/)?$/.exec(prefix);
+  if (!match) return undefined;
+  const [, converter = '', dtype = '', key] = match;
+  const weights = key === undefined ? undefined : decodeURIComponent(key);
+  // A DeepPavlov config's conversion: `<tarball>@<hash of its plan>` (core's ConversionNeeded.key).
+  const planned = weights === undefined ? undefined : /^(.+)@[0-9a-f]+$/.exec(weights);
+  return {
+    converter: decodeURIComponent(converter),
+    dtype: decodeURIComponent(dtype),
+    from: planned ? planned[1] : weights,
+    deeppavlov: planned !== undefined && planned !== null,
+    complete: files.some((f) => f.url === `${prefix}manifest.json`),
+  };
 }
 
 function folderOf(url: string): string {
-  const hub = /^(https?:\/\/[^/]+\/[^/]+\/[^/]+\/resolve\/[^/]+\/)/.exec(url);
+  const hub = /^(https?:\/\/.+?\/[^/]+\/[^/]+\/resolve\/[^/]+\/)/.exec(url);
   if (hub?.[1]) return hub[1];
   const parts = url.split('/');
   parts.pop();
@@ -45,10 +99,16 @@ function folderOf(url: string): string {
 }
 
 function nameOf(prefix: string): string {
-  const hub = /^https?:\/\/[^/]+\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/$/.exec(prefix);
+  const hub = /^https?:\/\/.+?\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/$/.exec(prefix);
   if (hub) return `${hub[1]}@${decodeURIComponent(hub[2] ?? '')}`;
   const url = new URL(prefix);
   return url.origin === location.origin ? url.pathname : prefix;
+}
+
+/** `converted to q8 from pytorch_model.bin (@bertweb/convert 0.2.0)`, `incomplete` when it has no manifest. */
+function convertedLabel(info: ConvertedInfo): string {
+  const from = info.from ? ` from ${info.from}${info.deeppavlov ? ' (a DeepPavlov config)' : ''}` : '';
+  return `converted to ${info.dtype}${from} (@bertweb/convert ${info.converter})${info.complete ? '' : ', incomplete'}`;
 }
 
 /** The cache manager panel section. */
@@ -132,8 +192,16 @@ export class CacheManager {
         ...models.map((model) =>
           h(
             'tr',
-            { 'data-prefix': model.prefix },
-            h('th', { scope: 'row' }, h('code', {}, model.name)),
+            {
+              'data-prefix': model.prefix,
+              ...(model.converted ? { 'data-converted': model.converted.dtype, class: 'converted' } : {}),
+            },
+            h(
+              'th',
+              { scope: 'row' },
+              h('code', {}, model.name),
+              model.converted ? h('span', { class: 'converted-tag' }, ` ${convertedLabel(model.converted)}`) : null,
+            ),
             h(
               'td',
               {},
@@ -164,7 +232,7 @@ export class CacheManager {
                 {
                   type: 'button',
                   class: 'danger',
-                  'aria-label': `Delete ${model.name}`,
+                  'aria-label': `Delete ${model.name}${model.converted ? ` (${convertedLabel(model.converted)})` : ''}`,
                   onclick: () => void this.#delete(model.prefix),
                 },
                 'Delete',

@@ -15,6 +15,7 @@ export interface CallMeasure {
 export class Metrics {
   readonly element: HTMLElement;
   #loadMs: number | undefined;
+  #firstResultMs: number | undefined;
   #calls: CallMeasure[] = [];
 
   constructor() {
@@ -30,7 +31,14 @@ export class Metrics {
 
   clear(): void {
     this.#loadMs = undefined;
+    this.#firstResultMs = undefined;
     this.#calls = [];
+    this.#render();
+  }
+
+  /** The page's first result, in ms since navigation (see first-result.ts). */
+  firstResult(ms: number): void {
+    this.#firstResultMs = ms;
     this.#render();
   }
 
@@ -45,6 +53,9 @@ export class Metrics {
     const [first] = this.#calls;
     const last = this.#calls[this.#calls.length - 1];
     if (first) items.push(['first-run', 'First run', formatMs(first.ms)]);
+    if (this.#firstResultMs !== undefined) {
+      items.push(['first-result', 'First result since page load', formatMs(this.#firstResultMs)]);
+    }
     if (last) {
       items.push(['latency', 'Last call', formatMs(last.ms)]);
       const perSecond = (n: number) => (last.ms > 0 ? (n * 1000) / last.ms : 0);

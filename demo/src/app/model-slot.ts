@@ -1,6 +1,7 @@
 /**
- * The model section of a tab: pick a model (embedded, catalog, hub id / URL, local files), a backend and
- * a dtype; load it in the worker with per-file progress; show the backend report and timings.
+ * The model section of a tab: pick a model (embedded, catalog, DeepPavlov config, hub id / URL, local
+ * files), a backend and a dtype; load it in the worker with per-file progress; show the backend report and
+ * timings.
  */
 import type { BackendPreference, Dtype, ModelSource, ProgressEvent, RemoteHead } from '@bertweb/core';
 import type { appTasks } from '../worker.js';
@@ -53,6 +54,8 @@ export class ModelSlot<K extends AppTask> {
   readonly #filesInput: HTMLInputElement;
   readonly #localSummary: HTMLElement;
   readonly #base: HTMLInputElement;
+  readonly #dpFiles: HTMLInputElement;
+  readonly #dpFilesField: HTMLElement;
   readonly #backend: HTMLSelectElement;
   readonly #dtype: HTMLSelectElement;
   readonly #notice: HTMLElement;
@@ -100,7 +103,20 @@ export class ModelSlot<K extends AppTask> {
     this.#customField = field(
       'Hub id or URL',
       this.#custom,
-      'A model folder in the Hugging Face layout with onnx/*.onnx.',
+      'A model folder in the Hugging Face layout with onnx/*.onnx, or one with PyTorch / safetensors weights only (converted in this page on load, then cached).',
+    );
+    this.#dpFiles = h('input', {
+      type: 'url',
+      name: 'deeppavlov-files',
+      placeholder: 'http://files.deeppavlov.ai (the config’s own URLs)',
+      autocomplete: 'off',
+      spellcheck: 'false',
+    });
+    this.#dpFiles.value = settings.deeppavlovFilesUrl ?? '';
+    this.#dpFilesField = field(
+      'DeepPavlov files server',
+      this.#dpFiles,
+      'The config’s tarball is fetched from its own URL (files.deeppavlov.ai), or from this mirror with the same paths. The browser must be allowed to fetch it: an https page cannot fetch http URLs, and the server must send CORS headers.',
     );
     this.#folderInput = h('input', { type: 'file', webkitdirectory: true, multiple: true });
     this.#filesInput = h('input', { type: 'file', multiple: true });
@@ -161,7 +177,7 @@ export class ModelSlot<K extends AppTask> {
       this.#loadButton.disabled = kind !== undefined;
       this.#cancelButton.hidden = kind !== 'load';
     });
-    for (const control of [this.#select, this.#backend, this.#dtype]) {
+    for (const control of [this.#select, this.#backend, this.#dtype, this.#dpFiles]) {
       control.addEventListener('change', () => this.#updateChoiceUi());
     }
 
@@ -177,6 +193,7 @@ export class ModelSlot<K extends AppTask> {
         field('Precision', this.#dtype),
       ),
       this.#customField,
+      this.#dpFilesField,
       this.#localField,
       this.#notice,
       h('div', { class: 'actions' }, this.#loadButton, this.#cancelButton),
@@ -187,6 +204,17 @@ export class ModelSlot<K extends AppTask> {
     this.#updateChoiceUi();
     window.addEventListener('online', () => this.#updateChoiceUi());
     window.addEventListener('offline', () => this.#updateChoiceUi());
+  }
+
+  /**
+   * Selects a choice of the picker by key (`dp:ner_rus_bert`, `hub:owner/name`); false when the picker
+   * has no such choice.
+   */
+  choose(key: string): boolean {
+    if (!this.#choices.some((c) => c.key === key)) return false;
+    this.#select.value = key;
+    this.#updateChoiceUi();
+    return true;
   }
 
   /** The loaded head, when the current selection is loaded. */
@@ -302,7 +330,9 @@ export class ModelSlot<K extends AppTask> {
         ? this.#custom.value.trim()
         : key === LOCAL
           ? `${Object.keys(this.#localFiles).sort().join('|')}|${this.#base.value.trim()}`
-          : '';
+          : this.#choice()?.deeppavlov
+            ? this.#dpFiles.value.trim()
+            : '';
     return [key, detail, this.#backend.value, this.#dtype.value].join('\n');
   }
 
@@ -316,9 +346,21 @@ export class ModelSlot<K extends AppTask> {
       return text;
     }
     if (key === LOCAL) return { files: this.#localFiles, name: 'local files' };
-    const choice = this.#choices.find((c) => c.key === key);
+    const choice = this.#choice();
     if (!choice) throw new Error(`unknown model ${key}`);
+    if (choice.deeppavlov) {
+      // The worker needs an absolute URL: a path typed here is relative to the page.
+      const mirror = this.#dpFiles.value.trim();
+      return {
+        deeppavlov: choice.source,
+        ...(mirror ? { filesBaseUrl: new URL(mirror, document.baseURI).href.replace(/\/+$/, '') } : {}),
+      };
+    }
     return choice.source;
+  }
+
+  #choice(): ModelChoice | undefined {
+    return this.#choices.find((c) => c.key === this.#select.value);
   }
 
   #takeFiles(files: File[]): void {
@@ -335,7 +377,8 @@ export class ModelSlot<K extends AppTask> {
     const key = this.#select.value;
     this.#customField.hidden = key !== CUSTOM;
     this.#localField.hidden = key !== LOCAL;
-    const choice = this.#choices.find((c) => c.key === key);
+    const choice = this.#choice();
+    this.#dpFilesField.hidden = choice?.deeppavlov === undefined;
     this.#notice.dataset.kind = choice?.remote ? 'download' : 'local';
     const source =
       choice ?? (key === CUSTOM ? 'custom' : isCheckpoint(Object.keys(this.#localFiles)) ? 'checkpoint' : 'local');

@@ -33,16 +33,55 @@ export interface CatalogEntry {
 /** Every catalog entry. */
 export const CATALOG: readonly CatalogEntry[] = catalog.models as CatalogEntry[];
 
+/** One DeepPavlov 1.7 config of models/catalog.json (`deeppavlovConfigs`) that bertweb runs. */
+export interface DeepPavlovEntry {
+  readonly config: string;
+  /** DeepPavlov's kind of config: `ner`, `classification`, `squad`, `ranking`, `rel-ranking`, `embedder`. */
+  readonly task: string;
+  /** The config's `TRANSFORMER` hub id (config.json and tokenizer); absent when the tarball holds a whole model. */
+  readonly base: string | null;
+  readonly architecture: string;
+  readonly downloads: readonly { readonly url: string; readonly needed: boolean }[];
+  /** False when the config names no trained weights (nothing to download and convert). */
+  readonly weightsAvailable: boolean;
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** Sizes of the converted ONNX model (approximate). */
+  readonly sizesMB: Readonly<Record<'fp32' | 'fp16' | 'q8' | 'q4', number>>;
+}
+
+/** The DeepPavlov configs each tab can run (by the head DeepPavlov's config kind maps to). */
+const DEEPPAVLOV_TASKS: Readonly<Record<TabTask, string>> = {
+  ner: 'ner',
+  qa: 'squad',
+  similarity: 'embedder',
+  classification: 'classification',
+};
+
+/** The DeepPavlov 1.7 configs of the catalog that have weights and a config kind bertweb runs. */
+export const DEEPPAVLOV_CONFIGS: readonly DeepPavlovEntry[] = (
+  catalog.deeppavlovConfigs as readonly Partial<DeepPavlovEntry>[]
+).filter((e): e is DeepPavlovEntry => typeof e.task === 'string' && e.weightsAvailable === true);
+
 /** A model the picker offers. */
 export interface ModelChoice {
   readonly key: string;
   readonly label: string;
-  readonly group: 'Embedded' | 'Test fixtures' | 'Hub, ready to run (ONNX)' | 'Hub, needs conversion';
-  /** What `client.create` receives: an absolute URL of a folder, or a hub id. */
+  readonly group:
+    | 'Embedded'
+    | 'Test fixtures'
+    | 'Hub, ready to run (ONNX)'
+    | 'Hub, converted on load (PyTorch weights)'
+    | 'DeepPavlov 1.7 configs, converted on load';
+  /**
+   * What `client.create` receives: an absolute URL of a folder, or a hub id; for a DeepPavlov config its
+   * name (the slot makes it `{ deeppavlov, filesBaseUrl }`).
+   */
   readonly source: string;
   /** True when loading downloads from the Hugging Face hub (internet needed, cached afterwards). */
   readonly remote: boolean;
   readonly entry?: CatalogEntry;
+  /** Set for a DeepPavlov config. */
+  readonly deeppavlov?: DeepPavlovEntry;
   readonly note?: string;
 }
 
@@ -97,10 +136,31 @@ function catalogChoice(entry: CatalogEntry): ModelChoice {
   return {
     key: `hub:${entry.id}`,
     label: `${entry.name} (${entry.id}, ≈${size} MB q8)`,
-    group: entry.needsConversion ? 'Hub, needs conversion' : 'Hub, ready to run (ONNX)',
+    group: entry.needsConversion ? 'Hub, converted on load (PyTorch weights)' : 'Hub, ready to run (ONNX)',
     source: entry.id,
     remote: true,
     entry,
+  };
+}
+
+/** The tab that runs a DeepPavlov config (`ner` for `ner_rus_bert`), `undefined` for kinds no tab runs (rankers). */
+export function deepPavlovTab(entry: DeepPavlovEntry): TabTask | undefined {
+  return (Object.keys(DEEPPAVLOV_TASKS) as TabTask[]).find((tab) => DEEPPAVLOV_TASKS[tab] === entry.task);
+}
+
+/** The key of a DeepPavlov config's choice: `dp:ner_rus_bert`. */
+export function deepPavlovKey(config: string): string {
+  return `dp:${config}`;
+}
+
+function deepPavlovChoice(entry: DeepPavlovEntry): ModelChoice {
+  return {
+    key: deepPavlovKey(entry.config),
+    label: `${entry.config} (${entry.base ?? 'whole model in the tarball'}, ≈${entry.sizesMB.q8} MB q8)`,
+    group: 'DeepPavlov 1.7 configs, converted on load',
+    source: entry.config,
+    remote: true,
+    deeppavlov: entry,
   };
 }
 
@@ -113,6 +173,7 @@ export function choicesFor(tab: TabTask, fixtures: boolean): ModelChoice[] {
   const ready = entries.filter((e) => !e.needsConversion);
   const convert = entries.filter((e) => e.needsConversion);
   list.push(...ready.map(catalogChoice), ...convert.map(catalogChoice));
+  list.push(...DEEPPAVLOV_CONFIGS.filter((e) => e.task === DEEPPAVLOV_TASKS[tab]).map(deepPavlovChoice));
   return list;
 }
 

@@ -1,7 +1,24 @@
-/** Per-file download progress: a bar, bytes, speed, and whether the file came from the cache. */
-import type { ProgressEvent } from '@bertweb/core';
+/**
+ * Per-file download progress: a bar, bytes, speed, and whether the file came from the cache; and, when a
+ * checkpoint without ONNX files is converted at load time (`convert` events), a conversion stage.
+ */
+import { DTYPE_FILES, type ProgressEvent } from '@bertweb/core';
 import { h, replace } from './dom.js';
-import { formatBytes } from './format.js';
+import { formatBytes, formatMs } from './format.js';
+
+/** `onnx/model_quantized.onnx` -> `q8`: which dtype a conversion writes, from the ONNX file it names. */
+const DTYPE_OF_FILE = new Map(Object.entries(DTYPE_FILES).map(([dtype, file]) => [file, dtype]));
+
+/** The conversion stage of a load: one bar for the whole conversion (its events carry a fraction). */
+interface ConvertRow {
+  readonly item: HTMLLIElement;
+  readonly bar: HTMLProgressElement;
+  readonly text: HTMLSpanElement;
+  readonly started: number;
+  dtype: string | undefined;
+  fraction: number;
+  done: boolean;
+}
 
 interface FileRow {
   readonly item: HTMLLIElement;
@@ -19,6 +36,7 @@ export class DownloadProgress {
   readonly #list: HTMLUListElement;
   readonly #summary: HTMLParagraphElement;
   readonly #rows = new Map<string, FileRow>();
+  #convert: ConvertRow | undefined;
   /** Events seen in this load (tests and the summary read it). */
   events = 0;
   /** After `finish`: late events (a cancelled load's worker may still report) are ignored. */
@@ -33,6 +51,7 @@ export class DownloadProgress {
   /** Clears the list for a new load. */
   reset(): void {
     this.#rows.clear();
+    this.#convert = undefined;
     this.events = 0;
     this.#closed = false;
     replace(this.#list);
@@ -54,6 +73,10 @@ export class DownloadProgress {
     this.element.hidden = false;
     this.element.dataset.state = 'loading';
     if (event.status === 'ready') return;
+    if (event.status === 'convert') {
+      this.#onConvert(event);
+      return;
+    }
     const row = this.#row(event.file);
     row.loaded = Math.max(row.loaded, event.loaded);
     if (event.total > 0) row.total = event.total;
@@ -73,9 +96,57 @@ export class DownloadProgress {
     row.text.textContent = `${size}${speed}${event.cached ? ' · from cache' : ''}${row.done ? ' · done' : ''}`;
     row.item.dataset.status = row.done ? 'done' : event.status;
     if (event.cached) row.item.dataset.cached = 'true';
+    this.#summarize();
+  }
+
+  /** Converting (fraction 0..1): `Converting to q8… 40%`, then `Converted to q8 in 1.2 s`. */
+  #onConvert(event: ProgressEvent): void {
+    const row = this.#convertRow();
+    row.dtype ??= DTYPE_OF_FILE.get(event.file);
+    const fraction = Math.max(row.fraction, Math.min(1, Math.max(0, event.fraction ?? 0)));
+    row.fraction = fraction;
+    row.bar.value = fraction;
+    row.item.dataset.fraction = fraction.toFixed(3);
+    const target = row.dtype ? ` to ${row.dtype}` : '';
+    if (fraction >= 1 && !row.done) {
+      row.done = true;
+      const ms = performance.now() - row.started;
+      row.item.dataset.status = 'done';
+      row.item.dataset.ms = ms.toFixed(0);
+      row.text.textContent = `Converted${target} in ${formatMs(ms)}`;
+    } else if (!row.done) {
+      row.text.textContent = `Converting${target}… ${Math.floor(fraction * 100)}%`;
+    }
+    if (row.dtype) row.item.dataset.dtype = row.dtype;
+    this.#summarize();
+  }
+
+  #summarize(): void {
+    const convert = this.#convert;
+    if (convert && !convert.done) {
+      this.#summary.textContent = convert.text.textContent ?? '';
+      return;
+    }
     const files = [...this.#rows.values()];
     const finished = files.filter((r) => r.done).length;
-    this.#summary.textContent = `Loading: ${finished} of ${files.length} files`;
+    this.#summary.textContent = `Loading: ${finished} of ${files.length} files${convert ? ' · converted' : ''}`;
+  }
+
+  #convertRow(): ConvertRow {
+    if (!this.#convert) {
+      const bar = h('progress', { max: 1, value: 0, 'aria-label': 'conversion to ONNX' });
+      const text = h('span', { class: 'bytes' });
+      const item = h(
+        'li',
+        { class: 'convert', 'data-stage': 'convert', 'data-status': 'convert' },
+        h('code', { title: 'PyTorch / safetensors checkpoint converted to ONNX in this page' }, 'conversion to ONNX'),
+        bar,
+        text,
+      );
+      this.#list.append(item);
+      this.#convert = { item, bar, text, started: performance.now(), dtype: undefined, fraction: 0, done: false };
+    }
+    return this.#convert;
   }
 
   #row(file: string): FileRow {

@@ -11,6 +11,11 @@ export interface AppSettings {
   readonly dtype: Dtype | undefined;
   /** `?hub=https://mirror.example`: a Hugging Face hub mirror for hub ids. */
   readonly hubBaseUrl: string | undefined;
+  /**
+   * `?dpFiles=https://mirror.example`: where DeepPavlov configs' tarballs are downloaded from, in place of
+   * files.deeppavlov.ai (the initial value of the slot's "DeepPavlov files server" field).
+   */
+  readonly deeppavlovFilesUrl: string | undefined;
 }
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'wasm'];
@@ -22,10 +27,12 @@ export function readSettings(search: string = location.search): AppSettings {
   const backend = params.get('backend') as BackendPreference | null;
   const dtype = params.get('dtype') as Dtype | null;
   const hub = params.get('hub');
+  const dpFiles = params.get('dpFiles');
   return {
     fixtures: params.get('models') === 'fixtures',
     backend: backend && BACKENDS.includes(backend) ? backend : 'auto',
     dtype: dtype && DTYPES.includes(dtype) ? dtype : undefined,
     hubBaseUrl: hub && /^https?:\/\//.test(hub) ? hub.replace(/\/+$/, '') : undefined,
+    deeppavlovFilesUrl: dpFiles && /^https?:\/\//.test(dpFiles) ? dpFiles.replace(/\/+$/, '') : undefined,
   };
 }

@@ -3,6 +3,7 @@
  * a table of spans. Every highlight is `text.slice(start, end)` of the input, so offsets are visible.
  */
 import { field, h } from '../app/dom.js';
+import { markFirstResult } from '../app/first-result.js';
 import { formatScore } from '../app/format.js';
 import { labelClass } from '../app/labels.js';
 import { type TabContext, TabFrame } from '../app/tab-frame.js';
@@ -66,6 +67,7 @@ export function nerTab(ctx: TabContext): TabFrame<'tagger'> {
     );
     if (!result) return;
     card.show(...renderEntities(text, result, []));
+    frame.slot.metrics.firstResult(markFirstResult());
     // Per-word tags for the hover titles: a second, separate call so the timed call stays `tag()`.
     const tagger = frame.slot.head;
     if (!tagger) return;
