@@ -139,10 +139,11 @@ class EmbedderHead extends ModelHead implements Embedder {
 
   async embed(texts: readonly string[], options?: EmbedOptions | null): Promise<Embeddings> {
     const call = this.begin(options, EMBED_OPTION_KEYS);
-    const pooling = checkPooling(call.pooling ?? this.pooling, this.hasPooler, this.#pipeline !== undefined);
     const normalize = check.bool(call.normalize, 'normalize') ?? this.normalize;
     const longText = check.oneOf(call.longText, 'longText', LONG_TEXT_MODES) ?? this.longText;
     const list = check.strings(texts, 'texts');
+    // After the type checks: a pooling this model lacks (UNSUPPORTED) must not hide a bad argument.
+    const pooling = checkPooling(call.pooling ?? this.pooling, this.hasPooler, this.#pipeline !== undefined);
 
     const jobs: Job[] = [];
     const truncated = list.map(() => false);

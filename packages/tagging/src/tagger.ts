@@ -8,6 +8,7 @@ import type {
   HeadFactory,
   HeadOptions,
   LoadedModel,
+  ModelFiles,
   ModelSource,
 } from '@bertweb/core';
 import { BertwebError, CALL_OPTION_KEYS, CRF_FILE, check, defineHead, ModelHead } from '@bertweb/core';
@@ -392,7 +393,12 @@ const TAGGER_OPTION_KEYS = [
  * await tagger.dispose();
  * ```
  */
-export const createTagger: HeadFactory<TaggerOptions, Tagger> = defineHead<TaggerOptions, TaggerSettings, Tagger>({
+export const createTagger: HeadFactory<TaggerOptions, Tagger> = defineHead<
+  TaggerOptions,
+  TaggerSettings,
+  Tagger,
+  CrfFile | undefined
+>({
   kind: 'tagger',
   outputs: ['logits'],
   refuses: ['sequence-classification', 'question-answering'],
@@ -417,11 +423,40 @@ export const createTagger: HeadFactory<TaggerOptions, Tagger> = defineHead<Tagge
     }
     check.oneOf(options.subwordMaskMode, 'subwordMaskMode', SUBWORD_MASK_MODES);
   },
+  // crf.json is read with the model's files (concurrently, cancelled with them, and repaired like them:
+  // a copy that does not parse or fit the model's labels is discarded and fetched once more).
+  read:
+    (options) =>
+    ({ files, info, signal }) =>
+      readCrfFile(files, options, info.labels, signal),
   settle: resolveSettings,
   create: (context, settings) => new TaggerHead(context, settings),
 });
 
-async function resolveSettings(model: LoadedModel, options: TaggerOptions): Promise<TaggerSettings> {
+/** The model folder's crf.json, parsed (and checked against the model's labels when the options give none). */
+interface CrfFile {
+  readonly raw: unknown;
+}
+
+async function readCrfFile(
+  files: ModelFiles,
+  options: TaggerOptions,
+  modelLabels: readonly string[] | undefined,
+  signal: AbortSignal,
+): Promise<CrfFile | undefined> {
+  if ((options.crf ?? 'auto') !== 'auto') return undefined;
+  if (!(await files.exists(CRF_FILE, { signal }))) return undefined;
+  const raw = await files.json(CRF_FILE, { signal });
+  // Checked here so that a damaged copy is repaired; a mismatch with options.labels is the caller's (settle).
+  if (options.labels === undefined && modelLabels && modelLabels.length > 0) parseCrf(raw, modelLabels.length);
+  return { raw };
+}
+
+async function resolveSettings(
+  model: LoadedModel,
+  options: TaggerOptions,
+  crfFile: CrfFile | undefined,
+): Promise<TaggerSettings> {
   const { info } = model;
   const labels = options.labels ?? info.labels;
   if (!labels || labels.length === 0) {
@@ -435,7 +470,7 @@ async function resolveSettings(model: LoadedModel, options: TaggerOptions): Prom
   const settings: TaggerSettings = {
     labels: [...labels],
     scheme: options.scheme ?? detectScheme(labels),
-    crf: await resolveCrf(model, options, labels.length),
+    crf: resolveCrf(options, labels.length, crfFile),
     constrainBio: options.constrainBio ?? false,
     maxLength,
     windowOverlap,
@@ -450,17 +485,11 @@ async function resolveSettings(model: LoadedModel, options: TaggerOptions): Prom
   return settings;
 }
 
-async function resolveCrf(
-  model: LoadedModel,
-  options: TaggerOptions,
-  numLabels: number,
-): Promise<CrfParams | undefined> {
+function resolveCrf(options: TaggerOptions, numLabels: number, crfFile: CrfFile | undefined): CrfParams | undefined {
   const crf = options.crf ?? 'auto';
   if (crf === false) return undefined;
   if (crf !== 'auto') return parseCrf(crf, numLabels);
-  const signal = options.signal ? { signal: options.signal } : {};
-  if (!(await model.files.exists(CRF_FILE, signal))) return undefined;
-  return parseCrf(await model.files.json(CRF_FILE, signal), numLabels);
+  return crfFile ? parseCrf(crfFile.raw, numLabels) : undefined;
 }
 
 /** One tiny inference so a label map that does not fit the logits fails at creation, not mid-task. */

@@ -148,6 +148,24 @@ describe('startModelServer', () => {
     }
   });
 
+  it('flips a copy: a Buffer given as a file stays as it was, and every request of a flip fault gets the flip', async () => {
+    const file = Buffer.from('{"a": 1}');
+    const server = await startModelServer({
+      files: { 'c.json': file },
+      faults: [{ kind: 'flip', path: 'c.json', offset: 0 }],
+    });
+    try {
+      // The HEAD used to flip the stored Buffer in place (Buffer#slice is a view), so the GET served the original.
+      expect((await fetch(`${server.url}c.json`, { method: 'HEAD' })).status).toBe(200);
+      for (let i = 0; i < 2; i++) {
+        const body = new Uint8Array(await (await fetch(`${server.url}c.json`)).arrayBuffer());
+        expect(body[0], `request ${i}`).toBe('{'.charCodeAt(0) ^ 0xff);
+      }
+      expect(file.toString()).toBe('{"a": 1}');
+    } finally {
+      await server.close();
+    }
+  });
   it('idle() rejects, naming the open requests, when a response stays in flight', async () => {
     const server = await startModelServer({ files: { 'f.bin': new Uint8Array(10) }, faults: [{ kind: 'hang' }] });
     const pending = fetch(`${server.url}f.bin`).catch(() => undefined);

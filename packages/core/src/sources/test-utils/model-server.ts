@@ -423,7 +423,9 @@ function sendRaw(res: ServerResponse, bytes: Uint8Array, record: RequestRecord):
 
 /** `file` with the bytes a `flip` fault names XORed (a copy; the file itself is untouched). */
 function flipped(file: Uint8Array, fault: ServerFault): Uint8Array {
-  const copy = file.slice();
+  // A copy: `slice()` of a Node Buffer (what readFileSync gives) is a view, so it flipped the stored file
+  // itself (a HEAD flipped it and the next GET served the original).
+  const copy = new Uint8Array(file);
   if (copy.length === 0) return copy;
   const first = Math.min(Math.max(0, fault.offset ?? Math.floor(copy.length / 2)), copy.length - 1);
   const last = Math.min(copy.length, first + Math.max(1, fault.count ?? 1));
