@@ -1,23 +1,31 @@
 /**
- * Embeddings benchmark: sentences/s embedding STS-B sentences with mean pooling, on ORT-web WASM in Node,
- * with two real model shapes and random weights:
+ * Embeddings benchmark: sentences/s embedding STS-B sentences with mean pooling in Node, with two real
+ * model shapes and random weights:
  *   - DistilRuBERT-tiny shape: DistilBertModel, 2 layers, hidden 768, 12 heads, FFN 3072, vocab 119,547;
  *   - rubert-base shape: BertModel, 12 layers, hidden 768, 12 heads, FFN 3072, vocab 119,547.
- * Systems, same ONNX files, same process, interleaved:
- *   - bertweb `embedder.embed(texts)` (length-bucketed micro-batches, no padding waste);
- *   - Transformers.js `pipeline('feature-extraction')` with `{pooling: 'mean'}` in batches of 32, on the SAME
- *     ORT-web module (handed over through `globalThis[Symbol.for('onnxruntime')]`), so both run WASM;
- *   - raw onnxruntime-web (WASM) and raw onnxruntime-node (native CPU): inference plus JS mean pooling on
- *     bertweb's encodings in length-sorted batches of 32 (ceilings; no tokenization, no result objects).
+ * Systems, same ONNX files, interleaved rounds (each round runs every system once, rotating the start):
+ *   - bertweb `embedder.embed` on the native backend (onnxruntime-node, bertweb's default threads and batches);
+ *   - Transformers.js' default Node pipeline, `pipeline('feature-extraction')` on onnxruntime-node with its
+ *     default session options, `{pooling: 'mean'}`, called with the same batch size as bertweb native;
+ *   - raw onnxruntime-node with its default session options: inference plus JS mean pooling on bertweb's
+ *     encodings in bertweb's batches (length-sorted, bertweb native's maxBatchSize): the ceiling;
+ *   - per WASM thread count (--wasm-threads, default 1,2), in a child process of its own (onnxruntime-web
+ *     reads its thread count once per process): bertweb on WASM and raw onnxruntime-web on the same batches;
+ *     with --tjs-wasm also Transformers.js on that ORT-web module (what bench/RESULTS.md used to compare).
+ * Two modes: `single` embeds one sentence per call (how a page embeds a query; --single-sentences), `wide`
+ * embeds the whole list in one call (bertweb batches it; --sentences). --native-batches 8,16,32 adds bertweb
+ * native rows with those maxBatchSize values (wide mode).
  *
  *   node --conditions=source --import tsx bench/embeddings.bench.ts [--models tiny,base] [--dtypes fp32,q8]
- *        [--tiny-sentences 128] [--base-sentences 128] [--runs 3] [--threads 1]
+ *        [--sentences 128] [--single-sentences 32] [--runs 3] [--modes single,wide] [--wasm-threads 1,2]
+ *        [--native-batches 8,16,32] [--tjs-wasm] [--model-dir DIR]
  *
  * Models are generated once into bench/.tmp/embeddings/ (git-ignored): /usr/bin/python3 writes a random
  * checkpoint with models/scripts/bertlib.py (std 0.04), @bertweb/convert writes onnx/model.onnx (fp32) and
  * onnx/model_quantized.onnx (q8). The tokenizer is bert-base-uncased's real vocabulary (STS-B is English)
- * padded with [unused] entries to 119,547 ids, as vocab.txt and an equivalent tokenizer.json.
- * Prints a JSON summary and a Markdown table.
+ * padded with [unused] entries to 119,547 ids, as vocab.txt and an equivalent tokenizer.json. --model-dir
+ * runs one given model folder (with both ONNX files and a tokenizer) as it is, instead of the shapes.
+ * Prints a JSON summary and Markdown tables.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,12 +33,30 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Encoding, env, loadModel, loadOrt } from '@bertweb/core';
-import { createEmbedder } from '@bertweb/embeddings';
+import { type Encoding, env, type LoadedModel, loadModel, loadOrt } from '@bertweb/core';
+import { createEmbedder, type Embedder } from '@bertweb/embeddings';
 import { parseStsCsv } from '@bertweb/eval';
 import { bertTokenizerJson } from '../packages/core/src/tokenizer/test-utils/reference.js';
+import { type ServedSystem, serveSystems } from './lib/child-systems.js';
 import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
-import { environment, interleaved, median, type System } from './lib/measure.js';
+import { environment, type System } from './lib/measure.js';
+import {
+  argsWithout,
+  batchesOf,
+  childSystemsOf,
+  forkWasmChildren,
+  interleavedSettled,
+  type Mode,
+  makeRow,
+  markdownTables,
+  type OrtLike,
+  type Row,
+  ratiosOf,
+  rawInference,
+  type SessionLike,
+  standardRatios,
+} from './lib/node-backends.js';
+import { quietNote } from './lib/quiet.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -42,17 +68,25 @@ const { values: flags } = parseArgs({
   options: {
     models: { type: 'string', default: 'tiny,base' },
     dtypes: { type: 'string', default: 'fp32,q8' },
-    'tiny-sentences': { type: 'string', default: '128' },
-    'base-sentences': { type: 'string', default: '128' },
+    sentences: { type: 'string', default: '128' },
+    'single-sentences': { type: 'string', default: '32' },
     runs: { type: 'string', default: '3' },
-    threads: { type: 'string', default: '1' },
+    modes: { type: 'string', default: 'single,wide' },
+    'wasm-threads': { type: 'string', default: '1,2' },
+    'native-batches': { type: 'string', default: '' },
+    'tjs-wasm': { type: 'boolean', default: false },
+    'model-dir': { type: 'string' },
+    // Internal: a child process serving the WASM systems of one thread count.
+    child: { type: 'string' },
+    threads: { type: 'string' },
   },
 });
 const RUNS = Number(flags.runs);
-const THREADS = Number(flags.threads);
 const DTYPES = (flags.dtypes ?? '').split(',').filter(Boolean) as ('fp32' | 'q8')[];
+const MODES = (flags.modes ?? '').split(',').filter(Boolean) as Mode[];
+const WASM_THREADS = (flags['wasm-threads'] ?? '').split(',').filter(Boolean).map(Number);
+const NATIVE_BATCHES = (flags['native-batches'] ?? '').split(',').filter(Boolean).map(Number);
 const VOCAB_SIZE = 119_547;
-const BATCH = 32;
 const SPECIAL_TOKENS = {
   unk_token: '[UNK]',
   sep_token: '[SEP]',
@@ -62,10 +96,9 @@ const SPECIAL_TOKENS = {
 };
 
 interface Shape {
-  readonly key: 'tiny' | 'base';
+  readonly key: 'tiny' | 'base' | 'custom';
   readonly name: string;
   readonly description: string;
-  readonly sentences: number;
   readonly python: string;
 }
 
@@ -74,7 +107,6 @@ const SHAPES: readonly Shape[] = [
     key: 'tiny',
     name: 'distilrubert-tiny-shape',
     description: 'DistilRuBERT-tiny shape (DistilBertModel 2 x 768, 12 heads, FFN 3072, vocab 119,547)',
-    sentences: Number(flags['tiny-sentences']),
     python: `config = bertlib.distilbert_config("DistilBertModel")
 config.update({"dim": 768, "n_heads": 12, "n_layers": 2, "hidden_dim": 3072, "vocab_size": VOCAB})`,
   },
@@ -82,7 +114,6 @@ config.update({"dim": 768, "n_heads": 12, "n_layers": 2, "hidden_dim": 3072, "vo
     key: 'base',
     name: 'rubert-base-shape',
     description: 'rubert-base shape (BertModel 12 x 768, 12 heads, FFN 3072, vocab 119,547)',
-    sentences: Number(flags['base-sentences']),
     python: `config = bertlib.bert_config("BertModel")
 config.update({"hidden_size": 768, "num_attention_heads": 12, "num_hidden_layers": 12, "intermediate_size": 3072,
                "vocab_size": VOCAB})`,
@@ -134,6 +165,7 @@ function writeTokenizerFiles(dir: string): void {
 }
 
 async function ensureModel(shape: Shape): Promise<string> {
+  if (shape.key === 'custom') return flags['model-dir'] as string;
   const modelDir = path.join(tmp, shape.name);
   const checkpointDir = path.join(tmp, `${shape.name}-checkpoint`);
   if (!isCurrentModel(modelDir, ['onnx/model.onnx', 'onnx/model_quantized.onnx'])) {
@@ -165,27 +197,6 @@ async function ensureModel(shape: Shape): Promise<string> {
 
 // ----------------------------------------------------------------------------------------- measuring
 
-interface Row {
-  readonly model: string;
-  readonly dtype: string;
-  readonly system: string;
-  readonly seconds: number[];
-  readonly sentencesPerSecond: { median: number; min: number; max: number };
-  readonly note?: string;
-}
-
-function row(model: string, dtype: string, system: string, seconds: number[], n: number, note?: string): Row {
-  const rates = seconds.map((s) => n / s);
-  return {
-    model,
-    dtype,
-    system,
-    seconds: seconds.map((s) => Math.round(s * 1000) / 1000),
-    sentencesPerSecond: { median: median(rates), min: Math.min(...rates), max: Math.max(...rates) },
-    ...(note ? { note } : {}),
-  };
-}
-
 /** Mean of the first `length` rows of a padded [len x dim] block (what every system computes). */
 function meanPool(data: Float32Array, offset: number, length: number, dim: number): Float32Array {
   const out = new Float32Array(dim);
@@ -195,185 +206,339 @@ function meanPool(data: Float32Array, offset: number, length: number, dim: numbe
   return out;
 }
 
-interface OrtLike {
-  Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => unknown;
-}
-interface SessionLike {
-  run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown }>>;
-  readonly inputNames: readonly string[];
-}
-
-/** Inference + mean pooling on pre-tokenized encodings, length-sorted batches of 32. */
-async function rawRun(ort: OrtLike, session: SessionLike, sorted: readonly Encoding[], dim: number): Promise<number> {
-  let rows = 0;
-  for (let i = 0; i < sorted.length; i += BATCH) {
-    const batch = sorted.slice(i, i + BATCH);
-    const len = Math.max(...batch.map((e) => e.ids.length));
-    const ids = new BigInt64Array(batch.length * len);
-    const mask = new BigInt64Array(batch.length * len);
-    batch.forEach((e, r) => {
-      e.ids.forEach((id, t) => {
-        ids[r * len + t] = BigInt(id);
-        mask[r * len + t] = 1n;
-      });
-    });
-    const feeds: Record<string, unknown> = {
-      input_ids: new ort.Tensor('int64', ids, [batch.length, len]),
-      attention_mask: new ort.Tensor('int64', mask, [batch.length, len]),
-    };
-    if (session.inputNames.includes('token_type_ids')) {
-      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(batch.length * len), [batch.length, len]);
-    }
-    const out = await session.run(feeds);
-    const hidden = out.last_hidden_state?.data as Float32Array;
+/** Inference + mean pooling on bertweb's encodings (no tokenization, no result objects): a ceiling. */
+function rawRun(ort: OrtLike, session: SessionLike, batches: readonly Encoding[][], dim: number): Promise<void> {
+  return rawInference(ort, session, batches, (outputs, batch, len) => {
+    const hidden = outputs.last_hidden_state?.data as Float32Array;
     batch.forEach((e, r) => {
       meanPool(hidden, r * len * dim, e.ids.length, dim);
-      rows++;
     });
-  }
-  return rows;
+  });
 }
 
-async function main(): Promise<void> {
+/** bertweb's embedder as a system: the whole list in one call (`wide`), or one call per text (`single`). */
+function bertwebSystem(name: string, note: string, embedder: Embedder, texts: readonly string[], mode: Mode) {
+  let vectors: Float32Array = new Float32Array();
+  const system: ServedSystem = {
+    name,
+    note,
+    run: async () => {
+      if (mode === 'wide') vectors = (await embedder.embed(texts, { pooling: 'mean' })).data;
+      else for (const text of texts) await embedder.embed([text], { pooling: 'mean' });
+    },
+    result: () => Array.from(vectors),
+  };
+  return { system, vectors: () => vectors };
+}
+
+type Extractor = ((
+  texts: string | string[],
+  options: { pooling: 'mean'; normalize: boolean },
+) => Promise<{ data: unknown; dims: number[] }>) & { dispose?: () => Promise<void> };
+
+/** bertweb's model and embedder on one backend (the embedder borrows the model). */
+async function loadEmbedder(
+  modelDir: string,
+  options: { backend: 'native' | 'wasm'; dtype: 'fp32' | 'q8'; maxBatchSize?: number },
+): Promise<{ model: LoadedModel; embedder: Embedder; dispose(): Promise<void> }> {
+  const model = await loadModel(modelDir, options);
+  const embedder = await createEmbedder(model, { pooling: 'mean' });
+  return {
+    model,
+    embedder,
+    dispose: async () => {
+      await embedder.dispose();
+      await model.dispose();
+    },
+  };
+}
+
+/** Transformers.js' pipeline as a system: batches of `size` in input order (`wide`), or one text per call. */
+function transformersSystem(
+  name: string,
+  note: string,
+  extractor: Extractor,
+  texts: readonly string[],
+  mode: Mode,
+  size: number,
+  dim: number,
+) {
+  let vectors: Float32Array[] = [];
+  const system: ServedSystem = {
+    name,
+    note,
+    run: async () => {
+      vectors = [];
+      const step = mode === 'wide' ? size : 1;
+      for (let i = 0; i < texts.length; i += step) {
+        const out = await extractor(mode === 'wide' ? texts.slice(i, i + step) : (texts[i] as string), {
+          pooling: 'mean',
+          normalize: false,
+        });
+        const flat = out.data as Float32Array;
+        for (let r = 0; r < (out.dims[0] ?? 0); r++) vectors.push(flat.slice(r * dim, (r + 1) * dim));
+      }
+    },
+  };
+  return { system, vectors: () => vectors };
+}
+
+function textsFor(mode: Mode, unique: readonly string[]): string[] {
+  return unique.slice(0, Number(mode === 'single' ? flags['single-sentences'] : flags.sentences));
+}
+
+function shapesToRun(): Shape[] {
+  if (flags['model-dir']) {
+    const dir = path.resolve(flags['model-dir']);
+    return [{ key: 'custom', name: path.basename(dir), description: `the model folder ${dir}`, python: '' }];
+  }
+  const wanted = new Set((flags.models ?? '').split(','));
+  return SHAPES.filter((s) => wanted.has(s.key));
+}
+
+function stsSentences(): string[] {
   if (!existsSync(stsb)) throw new Error(`STS-B not found at ${stsb}`);
   const all = parseStsCsv(readFileSync(stsb, 'utf8'));
-  const unique = [...new Set(all.flatMap((p) => [p.sentence1, p.sentence2]))];
+  return [...new Set(all.flatMap((p) => [p.sentence1, p.sentence2]))];
+}
 
-  env.numThreads = THREADS;
+function onnxFile(modelDir: string, dtype: 'fp32' | 'q8'): string {
+  return path.join(modelDir, dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx');
+}
+
+/** A child process: the WASM systems of one thread count (onnxruntime-web fixes it when it starts). */
+async function childMain(): Promise<void> {
+  const threads = Number(flags.threads);
+  const shape = shapesToRun().find((s) => s.key === flags.models) ?? (shapesToRun()[0] as Shape);
+  const dtype = flags.dtypes as 'fp32' | 'q8';
+  const modelDir = shape.key === 'custom' ? (flags['model-dir'] as string) : path.join(tmp, shape.name);
+  const unique = stsSentences();
+  env.numThreads = threads;
+  const { model, embedder, dispose } = await loadEmbedder(modelDir, { backend: 'wasm', dtype });
   const ort = await loadOrt();
   const coreRequire = createRequire(path.join(root, 'packages', 'core', 'package.json'));
   ort.env.wasm.wasmPaths = `${path.dirname(coreRequire.resolve('onnxruntime-web'))}/`;
-  (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
+  // bertweb's session started the WebAssembly: this one runs with the same threads.
+  const web = await ort.InferenceSession.create(readFileSync(onnxFile(modelDir, dtype)), {
+    executionProviders: ['wasm'],
+  });
+  let extractor: Extractor | undefined;
+  if (flags['tjs-wasm']) {
+    (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
+    const transformers = await import('@huggingface/transformers');
+    transformers.env.allowRemoteModels = false;
+    transformers.env.localModelPath = `${path.dirname(path.resolve(modelDir))}/`;
+    extractor = (await transformers.pipeline('feature-extraction', path.basename(modelDir), {
+      dtype,
+      device: 'auto',
+    })) as unknown as Extractor;
+  }
+  const running = embedder.backend.wasm.threads;
+  const batch = env.maxBatchSize.wasm;
+  const systems: ServedSystem[] = [];
+  for (const mode of MODES) {
+    const texts = textsFor(mode, unique);
+    const encodings = texts.map((t) => model.tokenizer.encode(t, { truncation: { maxLength: embedder.maxLength } }));
+    const batches = batchesOf(encodings, mode, batch);
+    systems.push(
+      bertwebSystem(
+        `${mode}|bertweb embedder.embed, WASM ${running} thread(s)`,
+        `onnxruntime-web ${running} thread(s), maxBatchSize ${batch}`,
+        embedder,
+        texts,
+        mode,
+      ).system,
+      {
+        name: `${mode}|onnxruntime-web WASM ${running} thread(s), inference + pooling`,
+        note: `bertweb's encodings and batches (${mode === 'wide' ? `length-sorted, ${batch}` : '1'})`,
+        run: () => rawRun(ort as unknown as OrtLike, web as unknown as SessionLike, batches, embedder.dim),
+      },
+    );
+    if (extractor) {
+      systems.push(
+        transformersSystem(
+          `${mode}|Transformers.js feature-extraction on ORT-web WASM ${running} thread(s)`,
+          `the same ORT-web module; batches of ${batch} in input order`,
+          extractor,
+          texts,
+          mode,
+          batch,
+          embedder.dim,
+        ).system,
+      );
+    }
+  }
+  await serveSystems(systems);
+  await dispose();
+  await web.release();
+  process.exit(0);
+}
+
+async function main(): Promise<void> {
+  const unique = stsSentences();
+  const ortNode = await import('onnxruntime-node');
+  // Transformers.js' default Node backend: nothing injected, so it imports onnxruntime-node itself.
   const transformers = await import('@huggingface/transformers');
   transformers.env.allowRemoteModels = false;
-  transformers.env.localModelPath = `${tmp}/`;
-  const ortNode = await import('onnxruntime-node');
+  const script = fileURLToPath(import.meta.url);
 
-  const wanted = new Set((flags.models ?? '').split(','));
   const rows: Row[] = [];
   const checks: Record<string, number> = {};
   const data: Record<string, string> = {};
-  for (const shape of SHAPES.filter((s) => wanted.has(s.key))) {
-    const modelDir = await ensureModel(shape);
-    const texts = unique.slice(0, shape.sentences);
+  const threadsUsed: Record<string, unknown> = {};
+  for (const shape of shapesToRun()) {
+    const modelDir = path.resolve(await ensureModel(shape));
+    transformers.env.localModelPath = `${path.dirname(modelDir)}/`;
     for (const dtype of DTYPES) {
-      const model = await loadModel(modelDir, { backend: 'wasm', dtype });
-      const embedder = await createEmbedder(model, { pooling: 'mean' });
+      const key = `${shape.name}/${dtype}`;
+      const loaded = await loadEmbedder(modelDir, { backend: 'native', dtype });
+      const { model, embedder } = loaded;
       const dim = embedder.dim;
-      const encodings = texts.map((t) => model.tokenizer.encode(t, { truncation: { maxLength: embedder.maxLength } }));
-      const tokens = encodings.reduce((n, e) => n + e.ids.length, 0);
-      data[shape.key] = `STS-B en dev, first ${texts.length} unique sentences, ${tokens} tokens with [CLS]/[SEP]`;
-      // 'auto': with an embedded runtime Transformers.js lists no devices of its own, so ORT-web picks WASM.
-      const extractor = await transformers.pipeline('feature-extraction', shape.name, { dtype, device: 'auto' });
-      const file = path.join(modelDir, dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx');
-      const sorted = [...encodings].sort((a, b) => a.ids.length - b.ids.length);
-      const web = await ort.InferenceSession.create(readFileSync(file), { executionProviders: ['wasm'] });
-      const native = await ortNode.InferenceSession.create(file, { intraOpNumThreads: THREADS, interOpNumThreads: 1 });
-
-      let ours = await embedder.embed(texts);
-      let theirs: Float32Array[] = [];
-      const systems: System[] = [
-        {
-          name: 'bertweb embedder.embed (mean)',
-          run: async () => {
-            ours = await embedder.embed(texts);
-          },
-        },
-        {
-          name: `Transformers.js feature-extraction (mean, batches of ${BATCH})`,
-          run: async () => {
-            theirs = [];
-            for (let i = 0; i < texts.length; i += BATCH) {
-              const out = await extractor(texts.slice(i, i + BATCH), { pooling: 'mean', normalize: false });
-              const flat = out.data as Float32Array;
-              for (let r = 0; r < (out.dims[0] ?? 0); r++) theirs.push(flat.slice(r * dim, (r + 1) * dim));
-            }
-          },
-        },
-        {
-          name: 'onnxruntime-web WASM, inference + pooling only',
-          note: 'same WASM module; bertweb encodings, length-sorted batches of 32',
-          run: () => rawRun(ort as unknown as OrtLike, web as unknown as SessionLike, sorted, dim),
-        },
-        {
-          name: 'onnxruntime-node native CPU, inference + pooling only',
-          note: `native, ${THREADS} thread(s); bertweb encodings, length-sorted batches of 32`,
-          run: () => rawRun(ortNode as unknown as OrtLike, native as unknown as SessionLike, sorted, dim),
-        },
-      ];
-      const times = await interleaved(
-        systems.map((s) => s.run),
-        RUNS,
+      const batch = env.maxBatchSize.native;
+      const nativeThreads = embedder.backend.native.threads;
+      threadsUsed[key] = { bertwebNative: nativeThreads, wasm: WASM_THREADS };
+      const extractor = (await transformers.pipeline('feature-extraction', path.basename(modelDir), {
+        dtype,
+      })) as unknown as Extractor;
+      const file = onnxFile(modelDir, dtype);
+      const native = await ortNode.InferenceSession.create(file);
+      const extra = await Promise.all(
+        NATIVE_BATCHES.map(async (size) => ({
+          size,
+          ...(await loadEmbedder(modelDir, { backend: 'native', dtype, maxBatchSize: size })),
+        })),
       );
-      systems.forEach((system, i) => {
-        rows.push(row(shape.name, dtype, system.name, times[i] as number[], texts.length, system.note));
-      });
-      // Same ONNX, same pooling: the vectors must agree (padding in Transformers.js batches adds float noise).
-      let worst = 0;
-      theirs.forEach((v, r) => {
-        for (let d = 0; d < dim; d++)
-          worst = Math.max(worst, Math.abs((v[d] as number) - (ours.data[r * dim + d] as number)));
-      });
-      checks[`${shape.name}/${dtype} max |bertweb - Transformers.js|`] = worst;
-      await embedder.dispose();
-      await model.dispose();
-      await extractor.dispose();
-      await web.release();
+      const children = await forkWasmChildren(script, WASM_THREADS, [
+        ...argsWithout(process.argv.slice(2), ['--models', '--dtypes', '--threads', '--child']),
+        '--models',
+        shape.key,
+        '--dtypes',
+        dtype,
+      ]);
+
+      for (const mode of MODES) {
+        const texts = textsFor(mode, unique);
+        const encodings = texts.map((t) =>
+          model.tokenizer.encode(t, { truncation: { maxLength: embedder.maxLength } }),
+        );
+        const tokens = encodings.reduce((n, e) => n + e.ids.length, 0);
+        data[`${shape.key}/${mode}`] =
+          `STS-B en dev, first ${texts.length} unique sentences, ${tokens} tokens with [CLS]/[SEP]` +
+          (mode === 'single' ? ', one sentence per call' : ', all in one call');
+        const ours = bertwebSystem(
+          'bertweb embedder.embed, native',
+          `onnxruntime-node ${nativeThreads} thread(s), maxBatchSize ${batch}`,
+          embedder,
+          texts,
+          mode,
+        );
+        const theirs = transformersSystem(
+          'Transformers.js feature-extraction, default Node pipeline (onnxruntime-node)',
+          mode === 'wide'
+            ? `onnxruntime-node defaults; batches of ${batch} in input order`
+            : 'onnxruntime-node defaults',
+          extractor,
+          texts,
+          mode,
+          batch,
+          dim,
+        );
+        const systems: System[] = [
+          ours.system,
+          ...(mode === 'wide'
+            ? extra.map(
+                ({ size, embedder: e }) =>
+                  bertwebSystem(
+                    `bertweb embedder.embed, native, maxBatchSize ${size}`,
+                    `onnxruntime-node ${nativeThreads} thread(s)`,
+                    e,
+                    texts,
+                    mode,
+                  ).system,
+              )
+            : []),
+          theirs.system,
+          {
+            name: 'onnxruntime-node, inference + pooling',
+            note: `onnxruntime-node defaults; bertweb's encodings and batches (${mode === 'wide' ? `length-sorted, ${batch}` : '1'})`,
+            run: () =>
+              rawRun(
+                ortNode as unknown as OrtLike,
+                native as unknown as SessionLike,
+                batchesOf(encodings, mode, batch),
+                dim,
+              ),
+          },
+          ...childSystemsOf(children, mode),
+        ];
+        const times = await interleavedSettled(
+          systems.map((s) => s.run),
+          RUNS,
+        );
+        systems.forEach((system, i) => {
+          rows.push(makeRow(key, mode, system, times[i] as number[], texts.length));
+        });
+        if (mode === 'wide') {
+          // Same ONNX, same pooling: the vectors must agree. q8 differs by batch neighbours (one activation
+          // scale per batch tensor), so only fp32 is expected to agree to float noise.
+          const mine = ours.vectors();
+          const worst = (value: (r: number, d: number) => number) => {
+            let w = 0;
+            for (let r = 0; r < texts.length; r++)
+              for (let d = 0; d < dim; d++) w = Math.max(w, Math.abs(value(r, d) - (mine[r * dim + d] as number)));
+            return w;
+          };
+          const tjs = theirs.vectors();
+          checks[`${key} max |bertweb native - Transformers.js node|`] = worst((r, d) => tjs[r]?.[d] as number);
+          for (const [c, child] of children.entries()) {
+            const name = child.systems.find((s) => s.name.startsWith('wide|bertweb'))?.name as string;
+            const vectors = (await child.result(name)) as number[];
+            checks[`${key} max |bertweb native - bertweb WASM ${WASM_THREADS[c]} thread(s)|`] = worst(
+              (r, d) => vectors[r * dim + d] as number,
+            );
+          }
+        }
+      }
+      for (const child of children) await child.close();
+      await loaded.dispose();
+      for (const e of extra) await e.dispose();
+      await extractor.dispose?.();
       await native.release();
     }
   }
 
-  const versions = environment(ort.env.versions?.web, transformers.env.version);
-  const ratio = (model: string, dtype: string, other: string) => {
-    const ours = rows.find((r) => r.model === model && r.dtype === dtype && r.system.startsWith('bertweb'));
-    const theirs = rows.find((r) => r.model === model && r.dtype === dtype && r.system.startsWith(other));
-    // Median of per-run ratios: runs are interleaved, so run r of both systems saw similar machine load.
-    if (!ours || !theirs) return null;
-    return median(ours.seconds.map((s, r) => (theirs.seconds[r] as number) / s));
-  };
-  const goals = Object.fromEntries(
-    [...new Set(rows.map((r) => `${r.model}/${r.dtype}`))].map((key) => {
-      const [model, dtype] = key.split('/') as [string, string];
-      return [
-        key,
-        {
-          vsTransformersJs: ratio(model, dtype, 'Transformers.js'),
-          vsOrtNode: ratio(model, dtype, 'onnxruntime-node'),
-          vsOrtWeb: ratio(model, dtype, 'onnxruntime-web'),
-        },
-      ];
-    }),
+  const versions = environment(undefined, transformers.env.version);
+  const ratios = ratiosOf(
+    rows,
+    standardRatios(
+      'bertweb embedder.embed, native',
+      'Transformers.js feature-extraction, default Node',
+      'onnxruntime-node, inference',
+      (t) => `bertweb embedder.embed, WASM ${t} thread(s)`,
+      (t) => `onnxruntime-web WASM ${t} thread`,
+      WASM_THREADS,
+    ),
   );
   const summary = {
     bench: 'embeddings',
-    models: SHAPES.filter((s) => wanted.has(s.key)).map((s) => `${s.name}: ${s.description}, random weights`),
+    machine: quietNote(),
+    models: shapesToRun().map((s) => `${s.name}: ${s.description}${s.key === 'custom' ? '' : ', random weights'}`),
     data,
-    threads: THREADS,
+    threads: threadsUsed,
     runs: RUNS,
-    versions,
+    versions: { ...versions, onnxruntimeNode: ortNode.env.versions?.node },
     rows,
-    ratios: goals,
+    ratios,
     checks,
+    checksNote:
+      'q8 outputs depend on batch neighbours (one activation scale per batch tensor) until per-row scales land, so native (batches of 16) and WASM (8) may differ in q8 wide runs; fp32 must agree',
   };
   console.log(JSON.stringify(summary, null, 2));
-  console.log('\n| model | dtype | system | sentences/s (median) | min–max |\n| --- | --- | --- | ---: | --- |');
-  for (const r of rows) {
-    const s = r.sentencesPerSecond;
-    console.log(
-      `| ${r.model} | ${r.dtype} | ${r.system} | ${s.median.toFixed(1)} | ${s.min.toFixed(1)}–${s.max.toFixed(1)} |`,
-    );
-  }
+  console.log(`\n${markdownTables(rows, ratios, 'sentences')}`);
   console.log(
-    '\n| model/dtype | bertweb ÷ Transformers.js (goal ≥ 1.5) | bertweb ÷ ORT-node (goal ≥ 0.5) | bertweb ÷ raw ORT-web (medians of per-run ratios) |\n| --- | ---: | ---: | ---: |',
-  );
-  for (const [key, g] of Object.entries(goals)) {
-    console.log(
-      `| ${key} | ${g.vsTransformersJs?.toFixed(2)} | ${g.vsOrtNode?.toFixed(2)} | ${g.vsOrtWeb?.toFixed(2)} |`,
-    );
-  }
-  console.log(
-    `\n${THREADS} WASM thread(s), ${versions.cpus}, load ${versions.load}, Node ${versions.node}, ORT-web ${versions.onnxruntimeWeb}, Transformers.js ${versions.transformersJs}`,
+    `\nMedians of per-run ratios (> 1: bertweb faster); runs interleaved across processes. ${versions.cpus}, load ${versions.load}, ` +
+      `Node ${versions.node}, onnxruntime-node ${ortNode.env.versions?.node}, Transformers.js ${versions.transformersJs}. ${quietNote()}`,
   );
 }
 
-await main();
+await (flags.child ? childMain() : main());

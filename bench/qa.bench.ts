@@ -1,18 +1,24 @@
 /**
- * QA benchmark: questions/s answering SQuAD v1.1 dev questions over their paragraphs, on ORT-web WASM in
- * Node, with a DistilBERT question-answering model of real width and random weights (DistilBERT, 2 layers,
- * hidden 768, 12 heads, FFN 3072 — DistilRuBERT-tiny's shape — with bert-base-uncased's real 30,522-token
- * vocabulary, since SQuAD is English). Systems, same ONNX files, same process, runs interleaved:
- *   - bertweb `reader.answerMany(questions, paragraph)` (windows of 384, stride 128, best span with offsets);
- *   - Transformers.js `pipeline('question-answering')` called with the paragraph's questions as one batch, on
- *     the SAME ORT-web module (WASM); it truncates to model_max_length (set to 384 here, like our windows);
- *   - raw onnxruntime-web (WASM) and onnxruntime-node (native CPU): inference only on bertweb's windows in
- *     length-sorted batches of 32 (ceilings: no tokenization, no span search).
+ * QA benchmark: questions/s answering SQuAD v1.1 dev questions over their paragraphs in Node, with a
+ * DistilBERT question-answering model of real width and random weights (DistilBERT, 2 layers, hidden 768,
+ * 12 heads, FFN 3072 — DistilRuBERT-tiny's shape — with bert-base-uncased's real 30,522-token vocabulary,
+ * since SQuAD is English). Systems, same ONNX files, interleaved rounds:
+ *   - bertweb's reader (windows of 384, stride 128, best span with offsets) on the native backend;
+ *   - Transformers.js' default Node pipeline, `pipeline('question-answering')` on onnxruntime-node with its
+ *     default session options (it truncates to model_max_length, 384 here, like our windows);
+ *   - raw onnxruntime-node (default session options), inference only on bertweb's windows in bertweb's
+ *     batches (length-sorted, bertweb native's maxBatchSize): the ceiling;
+ *   - per WASM thread count (--wasm-threads, default 1,2), in a child process each (onnxruntime-web reads
+ *     its thread count once per process): bertweb's reader on WASM and raw onnxruntime-web on its batches;
+ *     with --tjs-wasm also Transformers.js on that ORT-web module.
+ * Modes: `single` answers one question per call; `wide` answers each paragraph's questions in one call
+ * (`reader.answerMany`, Transformers.js with the paragraph's questions as one batch).
  *
- *   node --conditions=source --import tsx bench/qa.bench.ts [--questions 24] [--runs 3] [--threads 1] [--dtypes q8,fp32]
+ *   node --conditions=source --import tsx bench/qa.bench.ts [--questions 24] [--runs 3] [--dtypes q8,fp32]
+ *        [--modes single,wide] [--wasm-threads 1,2] [--tjs-wasm]
  *
  * The model is generated once into bench/.tmp/qa/ (git-ignored) with /usr/bin/python3 + bertlib (random
- * checkpoint) and @bertweb/convert (fp32 + q8). Prints a JSON summary and a Markdown table.
+ * checkpoint) and @bertweb/convert (fp32 + q8). Prints a JSON summary and Markdown tables.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,13 +26,31 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Encoding, env, loadModel, loadOrt } from '@bertweb/core';
+import { type Encoding, env, type LoadedModel, loadModel, loadOrt } from '@bertweb/core';
 import { parseSquad, type SquadQuestion } from '@bertweb/eval';
-import { createReader } from '@bertweb/qa';
-// Internal on purpose: the bench times the reader against raw ORT-web on the very same windows.
+import { createReader, type Reader } from '@bertweb/qa';
+// Internal on purpose: the bench times the reader against raw ORT on the very same windows.
 import { buildWindows } from '../packages/qa/src/windows.js';
+import { type ServedSystem, serveSystems } from './lib/child-systems.js';
 import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
-import { environment, interleaved, median, type System } from './lib/measure.js';
+import { environment, type System } from './lib/measure.js';
+import {
+  argsWithout,
+  batchesOf,
+  childSystemsOf,
+  forkWasmChildren,
+  interleavedSettled,
+  type Mode,
+  makeRow,
+  markdownTables,
+  type OrtLike,
+  type Row,
+  ratiosOf,
+  rawInference,
+  type SessionLike,
+  standardRatios,
+} from './lib/node-backends.js';
+import { quietNote } from './lib/quiet.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -42,16 +66,22 @@ const { values: flags } = parseArgs({
   options: {
     questions: { type: 'string', default: '24' },
     runs: { type: 'string', default: '3' },
-    threads: { type: 'string', default: '1' },
     dtypes: { type: 'string', default: 'q8,fp32' },
+    modes: { type: 'string', default: 'single,wide' },
+    'wasm-threads': { type: 'string', default: '1,2' },
+    'tjs-wasm': { type: 'boolean', default: false },
+    // Internal: a child process serving the WASM systems of one thread count.
+    child: { type: 'string' },
+    threads: { type: 'string' },
   },
 });
 const QUESTIONS = Number(flags.questions);
 const RUNS = Number(flags.runs);
-const THREADS = Number(flags.threads);
 const DTYPES = (flags.dtypes ?? '').split(',').filter(Boolean) as ('fp32' | 'q8')[];
+const MODES = (flags.modes ?? '').split(',').filter(Boolean) as Mode[];
+const WASM_THREADS = (flags['wasm-threads'] ?? '').split(',').filter(Boolean).map(Number);
 const MAX_LENGTH = 384;
-const BATCH = 32;
+const WINDOWS = { maxLength: MAX_LENGTH, windowOverlap: 128 };
 const SPECIAL_TOKENS = {
   unk_token: '[UNK]',
   sep_token: '[SEP]',
@@ -122,35 +152,12 @@ async function ensureModel(): Promise<void> {
   writeTokenizerFiles(modelDir);
 }
 
-interface OrtLike {
-  Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => unknown;
-}
-interface SessionLike {
-  run(feeds: Record<string, unknown>): Promise<Record<string, unknown>>;
-}
+type QaPipe = ((questions: string | string[], contexts: string | string[]) => Promise<unknown>) & {
+  dispose?: () => Promise<void>;
+};
 
-async function rawRun(ort: OrtLike, session: SessionLike, sorted: readonly Encoding[]): Promise<void> {
-  for (let i = 0; i < sorted.length; i += BATCH) {
-    const batch = sorted.slice(i, i + BATCH);
-    const len = Math.max(...batch.map((e) => e.ids.length));
-    const ids = new BigInt64Array(batch.length * len);
-    const mask = new BigInt64Array(batch.length * len);
-    batch.forEach((e, r) => {
-      e.ids.forEach((id, t) => {
-        ids[r * len + t] = BigInt(id);
-        mask[r * len + t] = 1n;
-      });
-    });
-    await session.run({
-      input_ids: new ort.Tensor('int64', ids, [batch.length, len]),
-      attention_mask: new ort.Tensor('int64', mask, [batch.length, len]),
-    });
-  }
-}
-
-async function main(): Promise<void> {
+function squadParagraphs(): { questions: SquadQuestion[]; paragraphs: SquadQuestion[][] } {
   if (!existsSync(squad)) throw new Error(`SQuAD not found at ${squad}`);
-  await ensureModel();
   const questions = parseSquad(readFileSync(squad, 'utf8')).questions.slice(0, QUESTIONS);
   const paragraphs: SquadQuestion[][] = [];
   for (const q of questions) {
@@ -158,135 +165,240 @@ async function main(): Promise<void> {
     if (last && (last[0] as SquadQuestion).context === q.context) last.push(q);
     else paragraphs.push([q]);
   }
+  return { questions, paragraphs };
+}
 
-  env.numThreads = THREADS;
+function onnxFile(dtype: 'fp32' | 'q8'): string {
+  return path.join(modelDir, dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx');
+}
+
+/** bertweb's reader: one question per call (`single`), or each paragraph's questions in one call (`wide`). */
+function readerSystem(name: string, note: string, reader: Reader, paragraphs: readonly SquadQuestion[][], mode: Mode) {
+  let answers: unknown[] = [];
+  const system: ServedSystem = {
+    name,
+    note,
+    run: async () => {
+      answers = [];
+      for (const group of paragraphs) {
+        const context = (group[0] as SquadQuestion).context;
+        if (mode === 'wide')
+          answers.push(
+            ...(await reader.answerMany(
+              group.map((q) => q.question),
+              context,
+            )),
+          );
+        else for (const q of group) answers.push(await reader.answer(q.question, context));
+      }
+    },
+    result: () => answers,
+  };
+  return { system, answers: () => answers };
+}
+
+function transformersSystem(
+  name: string,
+  note: string,
+  qa: QaPipe,
+  paragraphs: readonly SquadQuestion[][],
+  mode: Mode,
+): System {
+  return {
+    name,
+    note,
+    run: async () => {
+      for (const group of paragraphs) {
+        if (mode === 'wide') {
+          await qa(
+            group.map((q) => q.question),
+            group.map((q) => q.context),
+          );
+        } else for (const q of group) await qa(q.question, q.context);
+      }
+    },
+  };
+}
+
+function windowsOf(model: LoadedModel, questions: readonly SquadQuestion[]): Encoding[] {
+  return questions.flatMap((q) => buildWindows(model.tokenizer, q.question, q.context, WINDOWS));
+}
+
+/** The raw batches of a mode: each question's windows alone (`single`), or length-sorted batches of `size`. */
+function rawBatches(model: LoadedModel, questions: readonly SquadQuestion[], mode: Mode, size: number): Encoding[][] {
+  return mode === 'single'
+    ? questions.flatMap((q) => batchesOf(windowsOf(model, [q]), 'wide', size))
+    : batchesOf(windowsOf(model, questions), 'wide', size);
+}
+
+/** A child process: the WASM systems of one thread count (onnxruntime-web fixes it when it starts). */
+async function childMain(): Promise<void> {
+  const dtype = flags.dtypes as 'fp32' | 'q8';
+  const { questions, paragraphs } = squadParagraphs();
+  env.numThreads = Number(flags.threads);
+  const model = await loadModel(modelDir, { backend: 'wasm', dtype });
+  const reader = await createReader(model, WINDOWS);
   const ort = await loadOrt();
   const coreRequire = createRequire(path.join(root, 'packages', 'core', 'package.json'));
   ort.env.wasm.wasmPaths = `${path.dirname(coreRequire.resolve('onnxruntime-web'))}/`;
-  (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
+  const web = await ort.InferenceSession.create(readFileSync(onnxFile(dtype)), { executionProviders: ['wasm'] });
+  let qa: QaPipe | undefined;
+  if (flags['tjs-wasm']) {
+    (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
+    const transformers = await import('@huggingface/transformers');
+    transformers.env.allowRemoteModels = false;
+    transformers.env.localModelPath = `${tmp}/`;
+    qa = (await transformers.pipeline('question-answering', modelName, { dtype, device: 'auto' })) as unknown as QaPipe;
+  }
+  const threads = model.backend.wasm.threads;
+  const batch = env.maxBatchSize.wasm;
+  const systems: ServedSystem[] = [];
+  for (const mode of MODES) {
+    const batches = rawBatches(model, questions, mode, batch);
+    systems.push(
+      readerSystem(
+        `${mode}|bertweb reader, WASM ${threads} thread(s)`,
+        `maxBatchSize ${batch}`,
+        reader,
+        paragraphs,
+        mode,
+      ).system,
+      {
+        name: `${mode}|onnxruntime-web WASM ${threads} thread(s), inference only`,
+        note: `bertweb's windows, length-sorted batches of ${batch}${mode === 'single' ? ' per question' : ''}`,
+        run: () => rawInference(ort as unknown as OrtLike, web as unknown as SessionLike, batches),
+      },
+    );
+    if (qa) {
+      systems.push(
+        transformersSystem(
+          `${mode}|Transformers.js question-answering on ORT-web WASM ${threads} thread(s)`,
+          'the same ORT-web module',
+          qa,
+          paragraphs,
+          mode,
+        ),
+      );
+    }
+  }
+  await serveSystems(systems);
+  await reader.dispose();
+  await model.dispose();
+  await web.release();
+  process.exit(0);
+}
+
+async function main(): Promise<void> {
+  await ensureModel();
+  const { questions, paragraphs } = squadParagraphs();
+  const ortNode = await import('onnxruntime-node');
+  // Transformers.js' default Node backend: nothing injected, so it imports onnxruntime-node itself.
   const transformers = await import('@huggingface/transformers');
   transformers.env.allowRemoteModels = false;
   transformers.env.localModelPath = `${tmp}/`;
-  const ortNode = await import('onnxruntime-node');
+  const script = fileURLToPath(import.meta.url);
 
-  const rows: {
-    dtype: string;
-    system: string;
-    seconds: number[];
-    questionsPerSecond: { median: number; min: number; max: number };
-    note?: string;
-  }[] = [];
+  const rows: Row[] = [];
+  const checks: Record<string, unknown> = {};
   let windowsInfo = '';
   for (const dtype of DTYPES) {
-    const model = await loadModel(modelDir, { backend: 'wasm', dtype });
-    const reader = await createReader(model, { maxLength: MAX_LENGTH, windowOverlap: 128 });
-    const windows = questions.flatMap((q) =>
-      buildWindows(model.tokenizer, q.question, q.context, { maxLength: MAX_LENGTH, windowOverlap: 128 }),
-    );
+    const model = await loadModel(modelDir, { backend: 'native', dtype });
+    const reader = await createReader(model, WINDOWS);
+    const nativeThreads = model.backend.native.threads;
+    const batch = env.maxBatchSize.native;
+    const windows = windowsOf(model, questions);
     const tokens = windows.reduce((n, w) => n + w.ids.length, 0);
     windowsInfo = `${questions.length} questions over ${paragraphs.length} paragraphs: ${windows.length} windows, ${tokens} tokens`;
-    const sorted = [...windows].sort((a, b) => a.ids.length - b.ids.length);
-    const qa = await transformers.pipeline('question-answering', modelName, { dtype, device: 'auto' });
-    const file = path.join(modelDir, dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx');
-    const web = await ort.InferenceSession.create(readFileSync(file), { executionProviders: ['wasm'] });
-    const native = await ortNode.InferenceSession.create(file, { intraOpNumThreads: THREADS, interOpNumThreads: 1 });
-    const systems: System[] = [
-      {
-        name: 'bertweb reader.answerMany (per paragraph)',
-        run: async () => {
-          for (const group of paragraphs) {
-            await reader.answerMany(
-              group.map((q) => q.question),
-              (group[0] as SquadQuestion).context,
-            );
-          }
+    const qa = (await transformers.pipeline('question-answering', modelName, { dtype })) as unknown as QaPipe;
+    const native = await ortNode.InferenceSession.create(onnxFile(dtype));
+    const children = await forkWasmChildren(script, WASM_THREADS, [
+      ...argsWithout(process.argv.slice(2), ['--dtypes', '--threads', '--child']),
+      '--dtypes',
+      dtype,
+    ]);
+    for (const mode of MODES) {
+      const ours = readerSystem(
+        'bertweb reader, native',
+        `onnxruntime-node ${nativeThreads} thread(s), maxBatchSize ${batch}`,
+        reader,
+        paragraphs,
+        mode,
+      );
+      const systems: System[] = [
+        ours.system,
+        transformersSystem(
+          'Transformers.js question-answering, default Node pipeline (onnxruntime-node)',
+          'onnxruntime-node defaults; truncates at 384 tokens, no offsets',
+          qa,
+          paragraphs,
+          mode,
+        ),
+        {
+          name: 'onnxruntime-node, inference only',
+          note: `onnxruntime-node defaults; bertweb's windows, length-sorted batches of ${batch}${mode === 'single' ? ' per question' : ''}`,
+          run: () =>
+            rawInference(
+              ortNode as unknown as OrtLike,
+              native as unknown as SessionLike,
+              rawBatches(model, questions, mode, batch),
+            ),
         },
-      },
-      {
-        name: 'Transformers.js question-answering (per paragraph batch)',
-        note: 'truncates at 384 tokens, no offsets, O(n^2) span sort',
-        run: async () => {
-          for (const group of paragraphs) {
-            await qa(
-              group.map((q) => q.question),
-              group.map((q) => q.context),
-            );
-          }
-        },
-      },
-      {
-        name: 'onnxruntime-web WASM, inference only',
-        note: 'bertweb windows, length-sorted batches of 32',
-        run: () => rawRun(ort as unknown as OrtLike, web as unknown as SessionLike, sorted),
-      },
-      {
-        name: 'onnxruntime-node native CPU, inference only',
-        note: `native, ${THREADS} thread(s); bertweb windows, length-sorted batches of 32`,
-        run: () => rawRun(ortNode as unknown as OrtLike, native as unknown as SessionLike, sorted),
-      },
-    ];
-    const times = await interleaved(
-      systems.map((s) => s.run),
-      RUNS,
-    );
-    systems.forEach((system, i) => {
-      const seconds = times[i] as number[];
-      const rates = seconds.map((s) => questions.length / s);
-      rows.push({
-        dtype,
-        system: system.name,
-        seconds: seconds.map((s) => Math.round(s * 1000) / 1000),
-        questionsPerSecond: { median: median(rates), min: Math.min(...rates), max: Math.max(...rates) },
-        ...(system.note ? { note: system.note } : {}),
+        ...childSystemsOf(children, mode),
+      ];
+      const times = await interleavedSettled(
+        systems.map((s) => s.run),
+        RUNS,
+      );
+      systems.forEach((system, i) => {
+        rows.push(makeRow(dtype, mode, system, times[i] as number[], questions.length));
       });
-    });
+      for (const [c, child] of children.entries()) {
+        const name = child.systems.find((s) => s.name.startsWith(`${mode}|bertweb reader`))?.name as string;
+        const wasm = (await child.result(name)) as { start: number; end: number }[];
+        const mine = ours.answers() as { start: number; end: number }[];
+        checks[`${dtype}/${mode} same answer spans on native and WASM ${WASM_THREADS[c]} thread(s)`] =
+          JSON.stringify(mine.map((a) => [a.start, a.end])) === JSON.stringify(wasm.map((a) => [a.start, a.end]));
+      }
+    }
+    for (const child of children) await child.close();
     await reader.dispose();
     await model.dispose();
-    await qa.dispose();
-    await web.release();
+    await qa.dispose?.();
     await native.release();
   }
 
-  const versions = environment(ort.env.versions?.web, transformers.env.version);
-  const ratio = (dtype: string, other: string) => {
-    const ours = rows.find((r) => r.dtype === dtype && r.system.startsWith('bertweb'));
-    const theirs = rows.find((r) => r.dtype === dtype && r.system.startsWith(other));
-    // Median of per-run ratios: runs are interleaved, so run r of both systems saw similar machine load.
-    if (!ours || !theirs) return null;
-    return median(ours.seconds.map((s, r) => (theirs.seconds[r] as number) / s));
-  };
-  const ratios = Object.fromEntries(
-    DTYPES.map((d) => [
-      d,
-      {
-        vsTransformersJs: ratio(d, 'Transformers.js'),
-        vsOrtWeb: ratio(d, 'onnxruntime-web'),
-        vsOrtNode: ratio(d, 'onnxruntime-node'),
-      },
-    ]),
+  const versions = environment(undefined, transformers.env.version);
+  const ratios = ratiosOf(
+    rows,
+    standardRatios(
+      'bertweb reader, native',
+      'Transformers.js question-answering, default Node',
+      'onnxruntime-node, inference',
+      (t) => `bertweb reader, WASM ${t} thread(s)`,
+      (t) => `onnxruntime-web WASM ${t} thread`,
+      WASM_THREADS,
+    ),
   );
   const summary = {
     bench: 'qa',
+    machine: quietNote(),
     model: `${modelName}: DistilBertForQuestionAnswering 2 x 768, 12 heads, FFN 3072, vocab 30,522 (bert-base-uncased), random weights`,
     data: `SQuAD v1.1 dev, ${windowsInfo}`,
-    threads: THREADS,
+    wasmThreads: WASM_THREADS,
     runs: RUNS,
-    versions,
+    versions: { ...versions, onnxruntimeNode: ortNode.env.versions?.node },
     rows,
     ratios,
+    checks,
+    checksNote:
+      'q8 outputs depend on batch neighbours (one activation scale per batch tensor) until per-row scales land, so native (batches of 16) and WASM (8) may differ in q8 wide runs; fp32 must agree',
   };
   console.log(JSON.stringify(summary, null, 2));
-  console.log('\n| dtype | system | questions/s (median) | min–max | note |\n| --- | --- | ---: | --- | --- |');
-  for (const r of rows) {
-    const q = r.questionsPerSecond;
-    console.log(
-      `| ${r.dtype} | ${r.system} | ${q.median.toFixed(2)} | ${q.min.toFixed(2)}–${q.max.toFixed(2)} | ${r.note ?? ''} |`,
-    );
-  }
+  console.log(`\n${markdownTables(rows, ratios, 'questions', 2)}`);
   console.log(
-    `\nbertweb ÷ Transformers.js: ${DTYPES.map((d) => `${d} ${ratios[d]?.vsTransformersJs?.toFixed(2)}x`).join(', ')}; ` +
-      `${THREADS} WASM thread(s), ${versions.cpus}, load ${versions.load}, Node ${versions.node}, ORT-web ${versions.onnxruntimeWeb}, Transformers.js ${versions.transformersJs}`,
+    `\nMedians of per-run ratios (> 1: bertweb faster); runs interleaved across processes. ${versions.cpus}, load ${versions.load}, ` +
+      `Node ${versions.node}, onnxruntime-node ${ortNode.env.versions?.node}, Transformers.js ${versions.transformersJs}. ${quietNote()}`,
   );
 }
 
-await main();
+await (flags.child ? childMain() : main());

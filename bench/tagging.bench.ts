@@ -1,20 +1,30 @@
 /**
- * Tagging benchmark: words/s tagging factRuEval-2016 test sentences with a model of DistilRuBERT-tiny's
+ * Tagging benchmark: words/s tagging factRuEval-2016 test sentences in Node with a model of DistilRuBERT-tiny's
  * real shape (DistilBERT, 2 layers, hidden 768, 12 heads, FFN 3072, vocabulary 119,547; random weights,
- * 7 BIO labels), fp32 and q8, on ORT-web WASM in Node: bertweb's tagger (entities with offsets) against
- * Transformers.js `pipeline('token-classification')` on the same ONNX files and the same ORT-web module,
- * plus raw onnxruntime-node (native CPU, inference only) on bertweb's encodings as a ceiling.
+ * 7 BIO labels), fp32 and q8. Systems, same ONNX files, interleaved rounds:
+ *   - bertweb's tagger (entities with offsets) on the native backend (onnxruntime-node), bertweb's defaults;
+ *   - Transformers.js' default Node pipeline, `pipeline('token-classification')` on onnxruntime-node with
+ *     its default session options, aggregation `simple`, called with bertweb native's batch size;
+ *   - raw onnxruntime-node (default session options), inference only on bertweb's windows in bertweb's
+ *     batches (length-sorted, bertweb native's maxBatchSize): the ceiling;
+ *   - per WASM thread count (--wasm-threads, default 1,2), in a child process each (onnxruntime-web reads
+ *     its thread count once per process): bertweb's tagger on WASM, its maxBatchSize 32 variant, and raw
+ *     onnxruntime-web on bertweb's batches; with --tjs-wasm also Transformers.js on that ORT-web module.
+ * Modes: `single` tags one sentence per call (--single-sentences), `wide` all of them in one call
+ * (--sentences). --native-batches 8,32 adds bertweb native rows with those maxBatchSize values (wide).
  *
- *   node --conditions=source --import tsx bench/tagging.bench.ts [--sentences 200] [--runs 3] [--threads 1]
- *        [--dtypes fp32,q8]
+ *   node --conditions=source --import tsx bench/tagging.bench.ts [--sentences 200] [--single-sentences 50]
+ *        [--runs 3] [--dtypes fp32,q8] [--modes single,wide] [--wasm-threads 1,2] [--native-batches 8,32]
+ *        [--tjs-wasm] [--model-dir DIR]
  *
  * The model is generated once into bench/.tmp/tagging/ (git-ignored): torch (/usr/bin/python3) writes a
  * random-weight DistilBertForTokenClassification checkpoint with models/scripts/bertlib.py, and
  * @bertweb/convert turns it into onnx/model.onnx (fp32) and onnx/model_quantized.onnx (q8). The real
  * RuBERT vocabulary is not available offline, so vocab.txt is synthetic but realistic for the corpus:
  * every character (plain and ##), words seen at least twice in factRuEval, frequent word beginnings and
- * ## endings, then [unused] fillers up to 119,547 entries (cased, like DistilRuBERT-tiny). Both libraries
- * read the same tokenizer.json (BertNormalizer without lowercasing, BertPreTokenizer, WordPiece).
+ * ## endings, then [unused] fillers up to 119,547 entries (cased, like DistilRuBERT-tiny). Every system
+ * reads the same tokenizer.json (BertNormalizer without lowercasing, BertPreTokenizer, WordPiece).
+ * --model-dir runs a given token-classification folder as it is.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,10 +33,28 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Encoding, env, loadOrt } from '@bertweb/core';
-import { createTagger } from '@bertweb/tagging';
+import { createTagger, type Entity, type Tagger } from '@bertweb/tagging';
 import { bertTokenizerJson } from '../packages/core/src/tokenizer/test-utils/reference.js';
+import { type ServedSystem, serveSystems } from './lib/child-systems.js';
 import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
-import { environment, interleaved, median } from './lib/measure.js';
+import { environment, type System } from './lib/measure.js';
+import {
+  argsWithout,
+  batchesOf,
+  childSystemsOf,
+  forkWasmChildren,
+  interleavedSettled,
+  type Mode,
+  makeRow,
+  markdownTables,
+  type OrtLike,
+  type Row,
+  ratiosOf,
+  rawInference,
+  type SessionLike,
+  standardRatios,
+} from './lib/node-backends.js';
+import { quietNote } from './lib/quiet.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -39,21 +67,28 @@ const factRu = path.join(root, '..', 'shared', 'data', 'factRuEval-2016');
 const { values: flags } = parseArgs({
   options: {
     sentences: { type: 'string', default: '200' },
+    'single-sentences': { type: 'string', default: '50' },
     runs: { type: 'string', default: '3' },
-    threads: { type: 'string', default: '1' },
     dtypes: { type: 'string', default: 'fp32,q8' },
+    modes: { type: 'string', default: 'single,wide' },
+    'wasm-threads': { type: 'string', default: '1,2' },
+    'native-batches': { type: 'string', default: '' },
+    'tjs-wasm': { type: 'boolean', default: false },
+    'model-dir': { type: 'string' },
+    // Internal: a child process serving the WASM systems of one thread count.
+    child: { type: 'string' },
+    threads: { type: 'string' },
   },
 });
-const SENTENCES = Number(flags.sentences);
 const RUNS = Number(flags.runs);
-const THREADS = Number(flags.threads);
 const DTYPES = (flags.dtypes ?? '').split(',').filter(Boolean) as ('fp32' | 'q8')[];
+const MODES = (flags.modes ?? '').split(',').filter(Boolean) as Mode[];
+const WASM_THREADS = (flags['wasm-threads'] ?? '').split(',').filter(Boolean).map(Number);
+const NATIVE_BATCHES = (flags['native-batches'] ?? '').split(',').filter(Boolean).map(Number);
 const VOCAB_SIZE = 119_547;
 const LABELS = ['O', 'B-PER', 'I-PER', 'B-ORG', 'I-ORG', 'B-LOC', 'I-LOC'];
-/** Transformers.js is called with this many texts per call (it pads each call to its longest text). */
-const TJS_BATCH = 32;
 /**
- * Max sequences per inference run in the second bertweb configuration: wide batches, as core's batcher
+ * Max sequences per inference run of the second bertweb WASM configuration: wide batches, as core's batcher
  * used on WASM before it defaulted to 8 (there, padding a wide batch costs more than batching saves).
  */
 const WIDE_BATCH = 32;
@@ -237,168 +272,299 @@ async function ensureModel(): Promise<void> {
 
 // ----------------------------------------------------------------------------------------- measuring
 
-interface Row {
-  readonly system: string;
-  readonly dtype: string;
-  readonly seconds: number[];
-  readonly wordsPerSecond: { median: number; min: number; max: number };
-  readonly note?: string;
+type Pipe = ((texts: string | string[], options: { aggregation_strategy: 'simple' }) => Promise<unknown>) & {
+  dispose?: () => Promise<void>;
+};
+
+function modelFolder(): string {
+  return path.resolve(flags['model-dir'] ?? modelDir);
 }
 
-function row(system: string, dtype: string, seconds: number[], words: number, note?: string): Row {
-  const rates = seconds.map((s) => words / s);
-  return {
-    system,
-    dtype,
-    seconds,
-    wordsPerSecond: { median: median(rates), min: Math.min(...rates), max: Math.max(...rates) },
-    ...(note ? { note } : {}),
+function textsFor(mode: Mode, sentences: readonly Sentence[]): { texts: string[]; words: number } {
+  const chosen = sentences.slice(0, Number(mode === 'single' ? flags['single-sentences'] : flags.sentences));
+  return { texts: chosen.map((s) => s.text), words: chosen.reduce((n, s) => n + s.words, 0) };
+}
+
+/** bertweb's tagger as a system: every text in one call (`wide`), or one call per text (`single`). */
+function taggerSystem(name: string, note: string, tagger: Tagger, texts: readonly string[], mode: Mode) {
+  let entities: Entity[][] = [];
+  const system: ServedSystem = {
+    name,
+    note,
+    run: async () => {
+      if (mode === 'wide') entities = await tagger.tag(texts);
+      else {
+        entities = [];
+        for (const text of texts) entities.push(...(await tagger.tag([text])));
+      }
+    },
+    result: () => entities,
   };
+  return { system, entities: () => entities };
+}
+
+/** Transformers.js' pipeline: batches of `size` in input order (`wide`), or one text per call. */
+function transformersSystem(
+  name: string,
+  note: string,
+  pipe: Pipe,
+  texts: readonly string[],
+  mode: Mode,
+  size: number,
+) {
+  let count = 0;
+  const system: ServedSystem = {
+    name,
+    note,
+    run: async () => {
+      count = 0;
+      const step = mode === 'wide' ? size : 1;
+      for (let i = 0; i < texts.length; i += step) {
+        const out = await pipe(mode === 'wide' ? texts.slice(i, i + step) : (texts[i] as string), {
+          aggregation_strategy: 'simple',
+        });
+        count += mode === 'wide' ? (out as unknown[][]).reduce((n, e) => n + e.length, 0) : (out as unknown[]).length;
+      }
+    },
+  };
+  return { system, entities: () => count };
+}
+
+async function windowsOf(tagger: Tagger, texts: readonly string[]): Promise<Encoding[]> {
+  return (await tagger.encode(texts)).flatMap((e) => e.windows);
+}
+
+/** A child process: the WASM systems of one thread count (onnxruntime-web fixes it when it starts). */
+async function childMain(): Promise<void> {
+  const dtype = flags.dtypes as 'fp32' | 'q8';
+  const folder = modelFolder();
+  const sentences = testSentences();
+  env.numThreads = Number(flags.threads);
+  const tagger = await createTagger(folder, { backend: 'wasm', dtype });
+  const wide = await createTagger(folder, { backend: 'wasm', dtype, maxBatchSize: WIDE_BATCH });
+  const ort = await loadOrt();
+  const coreRequire = createRequire(path.join(root, 'packages', 'core', 'package.json'));
+  ort.env.wasm.wasmPaths = `${path.dirname(coreRequire.resolve('onnxruntime-web'))}/`;
+  const file = path.join(folder, dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx');
+  const web = await ort.InferenceSession.create(readFileSync(file), { executionProviders: ['wasm'] });
+  let pipe: Pipe | undefined;
+  if (flags['tjs-wasm']) {
+    (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
+    const transformers = await import('@huggingface/transformers');
+    transformers.env.allowRemoteModels = false;
+    transformers.env.localModelPath = `${path.dirname(folder)}/`;
+    pipe = (await transformers.pipeline('token-classification', path.basename(folder), {
+      dtype,
+      device: 'auto',
+    })) as unknown as Pipe;
+  }
+  const threads = tagger.backend.wasm.threads;
+  const batch = env.maxBatchSize.wasm;
+  const systems: ServedSystem[] = [];
+  for (const mode of MODES) {
+    const { texts } = textsFor(mode, sentences);
+    const batches = batchesOf(await windowsOf(tagger, texts), mode, batch);
+    systems.push(
+      taggerSystem(
+        `${mode}|bertweb tagger.tag, WASM ${threads} thread(s)`,
+        `maxBatchSize ${batch}`,
+        tagger,
+        texts,
+        mode,
+      ).system,
+    );
+    if (mode === 'wide') {
+      systems.push(
+        taggerSystem(
+          `${mode}|bertweb tagger.tag, WASM ${threads} thread(s), maxBatchSize ${WIDE_BATCH}`,
+          '',
+          wide,
+          texts,
+          mode,
+        ).system,
+      );
+    }
+    systems.push({
+      name: `${mode}|onnxruntime-web WASM ${threads} thread(s), inference only`,
+      note: `bertweb's windows and batches (${mode === 'wide' ? `length-sorted, ${batch}` : '1'})`,
+      run: () => rawInference(ort as unknown as OrtLike, web as unknown as SessionLike, batches),
+    });
+    if (pipe) {
+      systems.push(
+        transformersSystem(
+          `${mode}|Transformers.js token-classification on ORT-web WASM ${threads} thread(s)`,
+          `the same ORT-web module; batches of ${batch} in input order`,
+          pipe,
+          texts,
+          mode,
+          batch,
+        ).system,
+      );
+    }
+  }
+  await serveSystems(systems);
+  await tagger.dispose();
+  await wide.dispose();
+  await web.release();
+  process.exit(0);
+}
+
+/** Entities compared by span and label (scores differ by float noise, q8 also by batch neighbours). */
+function sameEntities(a: readonly Entity[][], b: readonly Entity[][]): boolean {
+  const key = (es: readonly Entity[][]) => JSON.stringify(es.map((e) => e.map((x) => [x.start, x.end, x.label])));
+  return key(a) === key(b);
 }
 
 async function main(): Promise<void> {
   if (!existsSync(factRu)) throw new Error(`factRuEval-2016 not found at ${factRu}`);
-  await ensureModel();
-  const sentences = testSentences().slice(0, SENTENCES);
-  const texts = sentences.map((s) => s.text);
-  const words = sentences.reduce((n, s) => n + s.words, 0);
-
-  // One ORT-web module for both libraries: bertweb's, handed to Transformers.js through the symbol it
-  // checks for an embedding runtime, with local WASM files (no CDN).
-  env.numThreads = THREADS;
-  const ort = await loadOrt();
-  // onnxruntime-web is a dependency of @bertweb/core, not of the bench package: resolve it from there.
-  const coreRequire = createRequire(path.join(root, 'packages', 'core', 'package.json'));
-  ort.env.wasm.wasmPaths = `${path.dirname(coreRequire.resolve('onnxruntime-web'))}/`;
-  (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
+  if (!flags['model-dir']) await ensureModel();
+  const folder = modelFolder();
+  const sentences = testSentences();
+  const ortNode = await import('onnxruntime-node');
+  // Transformers.js' default Node backend: nothing injected, so it imports onnxruntime-node itself.
   const transformers = await import('@huggingface/transformers');
   transformers.env.allowRemoteModels = false;
-  transformers.env.localModelPath = `${tmp}/`;
-  const ortNode = await import('onnxruntime-node');
+  transformers.env.localModelPath = `${path.dirname(folder)}/`;
+  const script = fileURLToPath(import.meta.url);
 
   const rows: Row[] = [];
+  const data: Record<string, string> = {};
+  const checks: Record<string, unknown> = {};
   let tokensPerWord = 0;
   for (const dtype of DTYPES) {
-    const tagger = await createTagger(modelDir, { backend: 'wasm', dtype });
-    const wide = await createTagger(modelDir, { backend: 'wasm', dtype, maxBatchSize: WIDE_BATCH });
-    const encoded = await tagger.encode(texts);
-    const windows: Encoding[] = encoded.flatMap((e) => e.windows);
-    const tokens = windows.reduce((n, w) => n + w.ids.length, 0);
-    tokensPerWord = (tokens - 2 * windows.length) / encoded.reduce((n, e) => n + e.words.length, 0);
-    // Transformers.js: 'auto', because with an embedded runtime it lists no devices of its own and
-    // ORT-web then picks WASM.
-    const pipe = await transformers.pipeline('token-classification', modelName, { dtype, device: 'auto' });
-    const file = path.join(modelDir, dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx');
-    const session = await ortNode.InferenceSession.create(file, { intraOpNumThreads: THREADS, interOpNumThreads: 1 });
-    const sorted = [...windows].sort((a, b) => a.ids.length - b.ids.length);
-
-    let entities = 0;
-    let tjsEntities = 0;
-    const [ours, oursWide, theirs, native] = await interleaved(
-      [
-        async () => {
-          entities = (await tagger.tag(texts)).reduce((n, e) => n + e.length, 0);
-        },
-        () => wide.tag(texts),
-        async () => {
-          tjsEntities = 0;
-          for (let i = 0; i < texts.length; i += TJS_BATCH) {
-            const out = (await pipe(texts.slice(i, i + TJS_BATCH), { aggregation_strategy: 'simple' })) as unknown[][];
-            tjsEntities += out.reduce((n, e) => n + e.length, 0);
-          }
-        },
-        async () => {
-          for (let i = 0; i < sorted.length; i += 32) {
-            const batch = sorted.slice(i, i + 32);
-            const len = Math.max(...batch.map((e) => e.ids.length));
-            const ids = new BigInt64Array(batch.length * len);
-            const mask = new BigInt64Array(batch.length * len);
-            batch.forEach((e, r) => {
-              e.ids.forEach((id, t) => {
-                ids[r * len + t] = BigInt(id);
-                mask[r * len + t] = 1n;
-              });
-            });
-            await session.run({
-              input_ids: new ortNode.Tensor('int64', ids, [batch.length, len]),
-              attention_mask: new ortNode.Tensor('int64', mask, [batch.length, len]),
-            });
-          }
-        },
-      ],
-      RUNS,
+    const tagger = await createTagger(folder, { backend: 'native', dtype });
+    const nativeThreads = tagger.backend.native.threads;
+    const batch = env.maxBatchSize.native;
+    const extra = await Promise.all(
+      NATIVE_BATCHES.map(async (size) => ({
+        size,
+        tagger: await createTagger(folder, { backend: 'native', dtype, maxBatchSize: size }),
+      })),
     );
-    rows.push(
-      row(
-        'bertweb tagger.tag (entities + offsets)',
-        dtype,
-        ours ?? [],
-        words,
-        `${entities} entities, ${windows.length} windows, ${tokens} tokens`,
-      ),
-      row(`bertweb tagger.tag, maxBatchSize ${WIDE_BATCH}`, dtype, oursWide ?? [], words),
-      row(
-        `Transformers.js pipeline (batches of ${TJS_BATCH}, aggregation simple)`,
-        dtype,
-        theirs ?? [],
-        words,
-        `${tjsEntities} entities, no offsets`,
-      ),
-      row(
-        'onnxruntime-node, inference only (bertweb encodings, length-sorted batches of 32)',
-        dtype,
-        native ?? [],
-        words,
-        'native CPU ceiling, not WASM',
-      ),
-    );
+    const pipe = (await transformers.pipeline('token-classification', path.basename(folder), {
+      dtype,
+    })) as unknown as Pipe;
+    const file = path.join(folder, dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx');
+    const session = await ortNode.InferenceSession.create(file);
+    const children = await forkWasmChildren(script, WASM_THREADS, [
+      ...argsWithout(process.argv.slice(2), ['--dtypes', '--threads', '--child']),
+      '--dtypes',
+      dtype,
+    ]);
+    for (const mode of MODES) {
+      const { texts, words } = textsFor(mode, sentences);
+      const windows = await windowsOf(tagger, texts);
+      const tokens = windows.reduce((n, w) => n + w.ids.length, 0);
+      if (mode === 'wide') {
+        const encoded = await tagger.encode(texts);
+        tokensPerWord = (tokens - 2 * windows.length) / encoded.reduce((n, e) => n + e.words.length, 0);
+      }
+      data[mode] =
+        `factRuEval-2016 testset, first ${texts.length} sentences, ${words} words, ${windows.length} windows, ${tokens} tokens` +
+        (mode === 'single' ? ', one sentence per call' : ', all in one call');
+      const ours = taggerSystem(
+        'bertweb tagger.tag, native',
+        `onnxruntime-node ${nativeThreads} thread(s), maxBatchSize ${batch}`,
+        tagger,
+        texts,
+        mode,
+      );
+      const theirs = transformersSystem(
+        'Transformers.js token-classification, default Node pipeline (onnxruntime-node)',
+        `onnxruntime-node defaults, aggregation simple, no offsets${mode === 'wide' ? `; batches of ${batch} in input order` : ''}`,
+        pipe,
+        texts,
+        mode,
+        batch,
+      );
+      const systems: System[] = [
+        ours.system,
+        ...(mode === 'wide'
+          ? extra.map(
+              ({ size, tagger: t }) =>
+                taggerSystem(
+                  `bertweb tagger.tag, native, maxBatchSize ${size}`,
+                  `onnxruntime-node ${nativeThreads} thread(s)`,
+                  t,
+                  texts,
+                  mode,
+                ).system,
+            )
+          : []),
+        theirs.system,
+        {
+          name: 'onnxruntime-node, inference only',
+          note: `onnxruntime-node defaults; bertweb's windows and batches (${mode === 'wide' ? `length-sorted, ${batch}` : '1'})`,
+          run: () =>
+            rawInference(
+              ortNode as unknown as OrtLike,
+              session as unknown as SessionLike,
+              batchesOf(windows, mode, batch),
+            ),
+        },
+        ...childSystemsOf(children, mode),
+      ];
+      const times = await interleavedSettled(
+        systems.map((s) => s.run),
+        RUNS,
+      );
+      systems.forEach((system, i) => {
+        rows.push(makeRow(dtype, mode, system, times[i] as number[], words));
+      });
+      const found = ours.entities();
+      checks[`${dtype}/${mode} entities: bertweb native / Transformers.js node`] =
+        `${found.reduce((n, e) => n + e.length, 0)} / ${theirs.entities()}`;
+      for (const [c, child] of children.entries()) {
+        const name = child.systems.find((s) => s.name.startsWith(`${mode}|bertweb tagger.tag, WASM`))?.name as string;
+        const wasm = (await child.result(name)) as Entity[][];
+        checks[`${dtype}/${mode} same entities on native and WASM ${WASM_THREADS[c]} thread(s)`] = sameEntities(
+          found,
+          wasm,
+        );
+      }
+    }
+    for (const child of children) await child.close();
     await tagger.dispose();
-    await wide.dispose();
-    await pipe.dispose();
+    for (const e of extra) await e.tagger.dispose();
+    await pipe.dispose?.();
     await session.release();
   }
 
-  const versions = environment(ort.env.versions?.web, transformers.env.version);
-  const speedup = Object.fromEntries(
-    DTYPES.map((dtype) => {
-      const theirs = rows.find((r) => r.dtype === dtype && r.system.startsWith('Transformers.js'));
-      // Median over runs of the per-run ratio: runs are interleaved, so each ratio compares the two
-      // systems under the same load (steadier than a ratio of medians on a shared machine).
-      const ratio = (prefix: string): number | null => {
-        const ours = rows.find((r) => r.dtype === dtype && r.system.startsWith(prefix));
-        if (!ours || !theirs) return null;
-        return Number(median(ours.seconds.map((s, i) => (theirs.seconds[i] ?? Number.NaN) / s)).toFixed(3));
-      };
-      return [
-        dtype,
-        { default: ratio('bertweb tagger.tag (entities'), wideBatches: ratio('bertweb tagger.tag, maxBatchSize') },
-      ];
-    }),
+  const versions = environment(undefined, transformers.env.version);
+  const ratios = ratiosOf(
+    rows,
+    standardRatios(
+      'bertweb tagger.tag, native',
+      'Transformers.js token-classification, default Node',
+      'onnxruntime-node, inference',
+      (t) => `bertweb tagger.tag, WASM ${t} thread(s)`,
+      (t) => `onnxruntime-web WASM ${t} thread`,
+      WASM_THREADS,
+    ),
   );
   const summary = {
     bench: 'tagging',
-    model: 'DistilRuBERT-tiny shape (DistilBERT 2x768, 12 heads, FFN 3072, vocab 119,547), random weights',
-    data: `factRuEval-2016 testset, first ${sentences.length} sentences, ${words} words`,
+    machine: quietNote(),
+    model: flags['model-dir']
+      ? folder
+      : 'DistilRuBERT-tiny shape (DistilBERT 2x768, 12 heads, FFN 3072, vocab 119,547), random weights',
+    data,
     subtokensPerWord: Number(tokensPerWord.toFixed(3)),
-    threads: THREADS,
+    wasmThreads: WASM_THREADS,
     runs: RUNS,
-    versions,
+    versions: { ...versions, onnxruntimeNode: ortNode.env.versions?.node },
     rows,
-    speedupVsTransformersJs: speedup,
+    ratios,
+    checks,
+    checksNote:
+      'q8 outputs depend on batch neighbours (one activation scale per batch tensor) until per-row scales land, so native (batches of 16) and WASM (8) may differ in q8 wide runs; fp32 must agree',
   };
   console.log(JSON.stringify(summary, null, 2));
-  console.log(`\n| system | dtype | words/s (median) | min–max | note |\n| --- | --- | ---: | --- | --- |`);
-  for (const r of rows) {
-    const w = r.wordsPerSecond;
-    console.log(
-      `| ${r.system} | ${r.dtype} | ${w.median.toFixed(0)} | ${w.min.toFixed(0)}–${w.max.toFixed(0)} | ${r.note ?? ''} |`,
-    );
-  }
+  console.log(`\n${markdownTables(rows, ratios, 'words', 0)}`);
   console.log(
-    `\nbertweb vs Transformers.js (median of per-run speedups): ${DTYPES.map((d) => `${d} ${speedup[d]?.default ?? '-'}x (maxBatchSize ${WIDE_BATCH}: ${speedup[d]?.wideBatches ?? '-'}x)`).join(', ')}; ` +
-      `${THREADS} WASM thread(s), ${versions.cpus}, load ${versions.load}, Node ${versions.node}, ` +
-      `ORT-web ${versions.onnxruntimeWeb}, Transformers.js ${versions.transformersJs}`,
+    `\nMedians of per-run ratios (> 1: bertweb faster); runs interleaved across processes. ${versions.cpus}, load ${versions.load}, ` +
+      `Node ${versions.node}, onnxruntime-node ${ortNode.env.versions?.node}, Transformers.js ${versions.transformersJs}. ${quietNote()}`,
   );
 }
 
-await main();
+await (flags.child ? childMain() : main());
