@@ -95,3 +95,29 @@ export async function forEachLineBatch<T>(
   }
   if (batch.length > 0) await handle(batch);
 }
+
+/**
+ * A command's run over stdin with a head: the lines in batches (as {@link forEachLineBatch}), each
+ * handed to `handle` with the call options (the command's abort signal), then the head disposed, also
+ * when a batch fails.
+ *
+ * @example
+ * ```ts
+ * await withHeadOverLines(tagger, io, (line) => line, async (texts, call) => {
+ *   for (const entities of await tagger.tag(texts, call)) io.out(JSON.stringify(entities));
+ * });
+ * ```
+ */
+export async function withHeadOverLines<T>(
+  head: { dispose(): Promise<void> },
+  io: CommandIO,
+  parse: (line: string, lineNumber: number) => T,
+  handle: (batch: T[], call: { readonly signal?: AbortSignal }) => Promise<void>,
+): Promise<void> {
+  const call = io.signal ? { signal: io.signal } : {};
+  try {
+    await forEachLineBatch(io.lines(), parse, (batch) => handle(batch, call));
+  } finally {
+    await head.dispose();
+  }
+}

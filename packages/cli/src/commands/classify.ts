@@ -11,7 +11,7 @@ import {
   modelOptions,
   modelSource,
 } from '../command.js';
-import { forEachLineBatch } from '../io.js';
+import { withHeadOverLines } from '../io.js';
 
 const USAGE = `bertweb classify --model M [--pair] [--top-k K] [--threshold T] [--activation softmax|sigmoid|none]
 bertweb classify --config FILE_OR_NAME [--files-base-url URL] [--hub-base-url URL] [--pair] ...
@@ -52,21 +52,16 @@ export const classifyCommand: Command = {
     });
     const pair = args.flags.has('pair');
     const details = args.flags.has('details');
-    const signal = io.signal ? { signal: io.signal } : {};
-    try {
-      const parse = (line: string, lineNumber: number): ClassifierInput => {
-        if (!pair) return line;
-        const tab = line.indexOf('\t');
-        if (tab < 0) throw new BertwebError('INPUT_INVALID', `line ${lineNumber}: --pair expects "text<TAB>text_pair"`);
-        return [line.slice(0, tab), line.slice(tab + 1)];
-      };
-      await forEachLineBatch(io.lines(), parse, async (inputs) => {
-        for (const result of await classifier.classify(inputs, signal)) {
-          io.out(JSON.stringify(details ? result : result.labels));
-        }
-      });
-    } finally {
-      await classifier.dispose();
-    }
+    const parse = (line: string, lineNumber: number): ClassifierInput => {
+      if (!pair) return line;
+      const tab = line.indexOf('\t');
+      if (tab < 0) throw new BertwebError('INPUT_INVALID', `line ${lineNumber}: --pair expects "text<TAB>text_pair"`);
+      return [line.slice(0, tab), line.slice(tab + 1)];
+    };
+    await withHeadOverLines(classifier, io, parse, async (inputs, call) => {
+      for (const result of await classifier.classify(inputs, call)) {
+        io.out(JSON.stringify(details ? result : result.labels));
+      }
+    });
   },
 };

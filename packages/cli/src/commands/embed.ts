@@ -10,7 +10,7 @@ import {
   modelOptions,
   modelSource,
 } from '../command.js';
-import { type CommandIO, forEachLineBatch } from '../io.js';
+import { type CommandIO, withHeadOverLines } from '../io.js';
 
 /** Embedder flags shared by `embed` and `eval sts`. */
 export const EMBEDDER_FLAGS = ['pooling', 'normalize', 'long-text', 'max-length'] as const;
@@ -59,18 +59,14 @@ export const embedCommand: Command = {
   booleanFlags: ['normalize', 'no-cache'],
   async run(args, io) {
     const embedder = await createEmbedder(await modelSource(args, USAGE), embedderOptions(args, io));
-    const signal = io.signal ? { signal: io.signal } : {};
-    try {
-      await forEachLineBatch(
-        io.lines(),
-        (line) => line,
-        async (texts) => {
-          const { data, dim, rows } = await embedder.embed(texts, signal);
-          for (let r = 0; r < rows; r++) io.out(JSON.stringify(Array.from(data.subarray(r * dim, (r + 1) * dim))));
-        },
-      );
-    } finally {
-      await embedder.dispose();
-    }
+    await withHeadOverLines(
+      embedder,
+      io,
+      (line) => line,
+      async (texts, call) => {
+        const { data, dim, rows } = await embedder.embed(texts, call);
+        for (let r = 0; r < rows; r++) io.out(JSON.stringify(Array.from(data.subarray(r * dim, (r + 1) * dim))));
+      },
+    );
   },
 };

@@ -10,7 +10,7 @@ import {
   modelOptions,
   modelSource,
 } from '../command.js';
-import { type CommandIO, forEachLineBatch } from '../io.js';
+import { type CommandIO, withHeadOverLines } from '../io.js';
 
 /** Tagger flags shared by `tag` and `eval ner`. */
 export const TAGGER_FLAGS = [
@@ -79,17 +79,13 @@ export const tagCommand: Command = {
   booleanFlags: ['constrain', 'no-cache'],
   async run(args, io) {
     const tagger = await createTagger(await modelSource(args, USAGE), taggerOptions(args, io));
-    const signal = io.signal ? { signal: io.signal } : {};
-    try {
-      await forEachLineBatch(
-        io.lines(),
-        (line) => line,
-        async (texts) => {
-          for (const entities of await tagger.tag(texts, signal)) io.out(JSON.stringify(entities));
-        },
-      );
-    } finally {
-      await tagger.dispose();
-    }
+    await withHeadOverLines(
+      tagger,
+      io,
+      (line) => line,
+      async (texts, call) => {
+        for (const entities of await tagger.tag(texts, call)) io.out(JSON.stringify(entities));
+      },
+    );
   },
 };
