@@ -4,18 +4,9 @@
  * `nClasses`, `returnProbas`; docs/deeppavlov-1.7.md, "Classification").
  */
 
-import type {
-  CallOptions,
-  Encoding,
-  Head,
-  HeadContext,
-  HeadFactory,
-  HeadOptions,
-  LoadedModel,
-  ModelSource,
-  TruncationStrategy,
-} from '@bertweb/core';
-import { BertwebError, CALL_OPTION_KEYS, check, defineHead, ModelHead } from '@bertweb/core';
+// The head skeleton's types (core.Head, core.HeadContext, ...), named where they are used.
+import type * as core from '@bertweb/core';
+import { BertwebError, CALL_OPTION_KEYS, check, defineHead, ModelHead, TRUNCATION_STRATEGIES } from '@bertweb/core';
 import { type Activation, activate, type LabelScore, rankLabels } from './scores.js';
 
 /**
@@ -27,7 +18,7 @@ import { type Activation, activate, type LabelScore, rankLabels } from './scores
  * const classifier = await createClassifier('models/fixtures/distilbert-seq-cls', options);
  * ```
  */
-export interface ClassifierOptions extends HeadOptions {
+export interface ClassifierOptions extends core.HeadOptions {
   /**
    * Default from config.json `problem_type`: `multi_label_classification` -> sigmoid,
    * `regression` -> none (raw logits), otherwise softmax.
@@ -42,7 +33,7 @@ export interface ClassifierOptions extends HeadOptions {
   /** Max tokens per input including special tokens; default (and upper bound) the model's `max_position_embeddings`. */
   readonly maxLength?: number;
   /** How pairs are shortened when too long (Hugging Face names). Default `longest_first`. */
-  readonly truncation?: TruncationStrategy;
+  readonly truncation?: core.TruncationStrategy;
   /**
    * DeepPavlov's `multilabel`: `true` scores every class with a sigmoid (the same as `activation:
    * 'sigmoid'`), `false` with a softmax. Contradicting `activation`, or `returnProbas: false` (DeepPavlov
@@ -82,7 +73,7 @@ export interface ClassifierOptions extends HeadOptions {
  * await classifier.classify(['text'], { topK: 1, signal: AbortSignal.timeout(5000) });
  * ```
  */
-export interface ClassifyOptions extends CallOptions {
+export interface ClassifyOptions extends core.CallOptions {
   /** Overrides the head's `topK`. */
   readonly topK?: number;
   /** Overrides the head's `threshold`. */
@@ -124,7 +115,7 @@ export interface Classification {
  * result.labels[0]; // { label: 'positive', score: 0.93 }
  * ```
  */
-export interface Classifier extends Head {
+export interface Classifier extends core.Head {
   readonly labels: readonly string[];
   readonly activation: Activation;
   /** One logit through a sigmoid, two labels (DeepPavlov's `is_binary`; see {@link ClassifierOptions.isBinary}). */
@@ -133,7 +124,7 @@ export interface Classifier extends Head {
   readonly threshold: number | undefined;
   /** Max tokens per input, special tokens included. */
   readonly maxLength: number;
-  readonly truncation: TruncationStrategy;
+  readonly truncation: core.TruncationStrategy;
   /**
    * Classifies texts or text pairs (`[text, textPair]`). An empty text is classified as is (the model
    * sees only [CLS] [SEP]); inputs longer than `maxLength` tokens are truncated and flagged.
@@ -155,11 +146,10 @@ type ClassifierSettings = Pick<
 
 const CLASSIFY_OPTION_KEYS = [...CALL_OPTION_KEYS, 'topK', 'threshold'];
 const ACTIVATIONS: readonly Activation[] = ['softmax', 'sigmoid', 'none'];
-const TRUNCATIONS: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
 
 /** One encoded input. */
 interface InputJob {
-  readonly encoding: Encoding;
+  readonly encoding: core.Encoding;
   readonly truncated: boolean;
 }
 
@@ -169,7 +159,7 @@ interface ClassifierHead extends Readonly<ClassifierSettings> {}
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
 class ClassifierHead extends ModelHead implements Classifier {
-  constructor(context: HeadContext, settings: ClassifierSettings) {
+  constructor(context: core.HeadContext, settings: ClassifierSettings) {
     super(context, settings);
   }
 
@@ -270,7 +260,7 @@ const CLASSIFIER_OPTION_KEYS = [
  * result.labels; // every label scoring above 0.3 (sigmoid: multi_label_classification)
  * ```
  */
-export const createClassifier: HeadFactory<ClassifierOptions, Classifier> = defineHead<
+export const createClassifier: core.HeadFactory<ClassifierOptions, Classifier> = defineHead<
   ClassifierOptions,
   ClassifierSettings,
   Classifier
@@ -285,7 +275,7 @@ export const createClassifier: HeadFactory<ClassifierOptions, Classifier> = defi
     check.int(options.topK, 'topK', 1);
     check.finite(options.threshold, 'threshold');
     check.int(options.maxLength, 'maxLength', 2);
-    check.oneOf(options.truncation, 'truncation', TRUNCATIONS);
+    check.oneOf(options.truncation, 'truncation', TRUNCATION_STRATEGIES);
     checkDeepPavlovSettings(options);
   },
   settle: resolveSettings,
@@ -338,7 +328,7 @@ function checkDeepPavlovSettings(options: ClassifierOptions): void {
   }
 }
 
-async function resolveSettings(model: LoadedModel, options: ClassifierOptions): Promise<ClassifierSettings> {
+async function resolveSettings(model: core.LoadedModel, options: ClassifierOptions): Promise<ClassifierSettings> {
   const { info } = model;
   const maxLength = check.int(options.maxLength, 'maxLength', 2, info.maxPositions) ?? info.maxPositions;
   // One tiny inference tells the logits width: labels must fit it.

@@ -8,18 +8,9 @@
  *   passed and the score is the raw logit (softmax only appears in its training loss).
  */
 
-import type {
-  CallOptions,
-  Encoding,
-  Head,
-  HeadContext,
-  HeadFactory,
-  HeadOptions,
-  LoadedModel,
-  ModelSource,
-  TruncationStrategy,
-} from '@bertweb/core';
-import { BertwebError, CALL_OPTION_KEYS, check, defineHead, ModelHead } from '@bertweb/core';
+// The head skeleton's types (core.Head, core.HeadContext, ...), named where they are used.
+import type * as core from '@bertweb/core';
+import { BertwebError, CALL_OPTION_KEYS, check, defineHead, ModelHead, TRUNCATION_STRATEGIES } from '@bertweb/core';
 
 /**
  * How a ranker turns the model's logits into a score. The model has 1 logit, or 2 (not relevant,
@@ -65,7 +56,7 @@ export type PairTokenTypes = 'zeros' | 'segments';
 export const RANKER_DEFAULTS: {
   readonly twoLogits: { readonly scoring: RankerScoring; readonly tokenTypes: PairTokenTypes };
   readonly oneLogit: { readonly scoring: RankerScoring; readonly tokenTypes: PairTokenTypes };
-  readonly truncation: TruncationStrategy;
+  readonly truncation: core.TruncationStrategy;
 } = {
   twoLogits: { scoring: 'softmax', tokenTypes: 'zeros' },
   oneLogit: { scoring: 'raw', tokenTypes: 'segments' },
@@ -81,7 +72,7 @@ export const RANKER_DEFAULTS: {
  * const ranker = await createRanker(folder, { backend: 'wasm', maxLength: 128 });
  * ```
  */
-export interface RankerOptions extends HeadOptions {
+export interface RankerOptions extends core.HeadOptions {
   /** How logits become the score; default {@link RANKER_DEFAULTS} for the model's logits. */
   readonly scoring?: RankerScoring;
   /** Segment ids the model sees; default {@link RANKER_DEFAULTS} for the model's logits. */
@@ -89,7 +80,7 @@ export interface RankerOptions extends HeadOptions {
   /** Max tokens per pair, special tokens included (DeepPavlov's `max_seq_length`); default and upper bound the model's limit. */
   readonly maxLength?: number;
   /** How a pair longer than `maxLength` is cut (Hugging Face names); default `longest_first`. */
-  readonly truncation?: TruncationStrategy;
+  readonly truncation?: core.TruncationStrategy;
   /** Default number of candidates {@link Ranker.rank} and {@link Ranker.rerank} return (default: all). */
   readonly topK?: number;
 }
@@ -102,7 +93,7 @@ export interface RankerOptions extends HeadOptions {
  * await ranker.rank(query, candidates, { topK: 3, signal: AbortSignal.timeout(5000) });
  * ```
  */
-export interface RankOptions extends CallOptions {
+export interface RankOptions extends core.CallOptions {
   /** Overrides the head's `topK` ({@link Ranker.rank}, {@link Ranker.rerank}; not {@link Ranker.score}). */
   readonly topK?: number;
 }
@@ -203,12 +194,12 @@ export interface RerankedHit {
  * ranked[0]; // { index: 0, text: 'use apt', score: 0.83, truncated: false }
  * ```
  */
-export interface Ranker extends Head {
+export interface Ranker extends core.Head {
   readonly scoring: RankerScoring;
   readonly tokenTypes: PairTokenTypes;
   /** Max tokens per pair, special tokens included. */
   readonly maxLength: number;
-  readonly truncation: TruncationStrategy;
+  readonly truncation: core.TruncationStrategy;
   readonly topK: number | undefined;
   /** Logits per pair: 1 or 2. */
   readonly numLogits: number;
@@ -230,7 +221,7 @@ export interface Ranker extends Head {
    * const { scores } = await ranker.score(query, candidates); // scores[j]: candidates[j]
    * ```
    */
-  score(query: string, candidates: readonly string[], options?: CallOptions | null): Promise<CandidateScores>;
+  score(query: string, candidates: readonly string[], options?: core.CallOptions | null): Promise<CandidateScores>;
   /**
    * Every query against every candidate, in one batched run: a `queries.length x candidates.length`
    * matrix (DeepPavlov's contexts x candidates output). Row i equals `score(queries[i], candidates)`.
@@ -243,7 +234,7 @@ export interface Ranker extends Head {
   rankMany(
     queries: readonly string[],
     candidates: readonly string[],
-    options?: CallOptions | null,
+    options?: core.CallOptions | null,
   ): Promise<ScoreMatrix>;
   /**
    * Re-scores the hits of a first stage (an embedding index's top-k, with their texts) by this
@@ -263,7 +254,7 @@ type RankerSettings = Pick<Ranker, 'scoring' | 'tokenTypes' | 'maxLength' | 'tru
 
 /** One (query, candidate) pair, encoded. */
 interface PairJob {
-  readonly encoding: Encoding;
+  readonly encoding: core.Encoding;
   readonly truncated: boolean;
 }
 
@@ -272,7 +263,6 @@ const RANK_OPTION_KEYS = [...CALL_OPTION_KEYS, 'topK'];
 const PAIRS_PER_BLOCK = 4096;
 const SCORINGS: readonly RankerScoring[] = ['softmax', 'sigmoid', 'raw'];
 const TOKEN_TYPES: readonly PairTokenTypes[] = ['zeros', 'segments'];
-const TRUNCATIONS: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
 
 // The settings are own data properties, which ModelHead assigns; this interface gives them their types.
 // biome-ignore lint/correctness/noUnusedVariables: merged with the class below.
@@ -280,7 +270,7 @@ interface RankerHead extends Readonly<RankerSettings> {}
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
 class RankerHead extends ModelHead implements Ranker {
-  constructor(context: HeadContext, settings: RankerSettings) {
+  constructor(context: core.HeadContext, settings: RankerSettings) {
     super(context, settings);
   }
 
@@ -298,7 +288,11 @@ class RankerHead extends ModelHead implements Ranker {
     return ranked.slice(0, topK ?? ranked.length);
   }
 
-  async score(query: string, candidates: readonly string[], options?: CallOptions | null): Promise<CandidateScores> {
+  async score(
+    query: string,
+    candidates: readonly string[],
+    options?: core.CallOptions | null,
+  ): Promise<CandidateScores> {
     const call = this.begin(options, CALL_OPTION_KEYS);
     const list = check.strings(candidates, 'candidates');
     const { data, truncated } = await this.#scorePairs([check.text(query, 'query')], list, call);
@@ -308,7 +302,7 @@ class RankerHead extends ModelHead implements Ranker {
   async rankMany(
     queries: readonly string[],
     candidates: readonly string[],
-    options?: CallOptions | null,
+    options?: core.CallOptions | null,
   ): Promise<ScoreMatrix> {
     const call = this.begin(options, CALL_OPTION_KEYS);
     const rows = check.strings(queries, 'queries');
@@ -343,7 +337,7 @@ class RankerHead extends ModelHead implements Ranker {
   async #scorePairs(
     queries: readonly string[],
     candidates: readonly string[],
-    call: CallOptions,
+    call: core.CallOptions,
   ): Promise<{ data: Float64Array; truncated: boolean[] }> {
     const total = queries.length * candidates.length;
     if (total > check.MAX_ITEMS) {
@@ -449,7 +443,7 @@ const RANKER_OPTION_KEYS = ['scoring', 'tokenTypes', 'maxLength', 'truncation', 
  * const [best] = await ranker.rank('how do i install a package on ubuntu', candidates, { topK: 1 });
  * ```
  */
-export const createRanker: HeadFactory<RankerOptions, Ranker> = defineHead<RankerOptions, RankerSettings, Ranker>({
+export const createRanker: core.HeadFactory<RankerOptions, Ranker> = defineHead<RankerOptions, RankerSettings, Ranker>({
   kind: 'ranker',
   outputs: ['logits'],
   refuses: ['token-classification', 'question-answering'],
@@ -458,14 +452,14 @@ export const createRanker: HeadFactory<RankerOptions, Ranker> = defineHead<Ranke
     check.oneOf(options.scoring, 'scoring', SCORINGS);
     check.oneOf(options.tokenTypes, 'tokenTypes', TOKEN_TYPES);
     check.int(options.maxLength, 'maxLength', 3);
-    check.oneOf(options.truncation, 'truncation', TRUNCATIONS);
+    check.oneOf(options.truncation, 'truncation', TRUNCATION_STRATEGIES);
     check.int(options.topK, 'topK', 1);
   },
   settle: resolveSettings,
   create: (context, settings) => new RankerHead(context, settings),
 });
 
-async function resolveSettings(model: LoadedModel, options: RankerOptions): Promise<RankerSettings> {
+async function resolveSettings(model: core.LoadedModel, options: RankerOptions): Promise<RankerSettings> {
   const { info } = model;
   const maxLength = check.int(options.maxLength, 'maxLength', 3, info.maxPositions) ?? info.maxPositions;
   // One tiny inference tells the logits width.

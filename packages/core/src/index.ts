@@ -103,6 +103,7 @@ export type {
 } from './sources/types.js';
 export type { TokenizerLoadOptions } from './tokenizer/config.js';
 export { loadTokenizer, tokenizerFromJson, tokenizerFromVocab } from './tokenizer/load.js';
+export { TRUNCATION_STRATEGIES } from './tokenizer/options.js';
 export type {
   EncodeOptions,
   Encoding,

@@ -105,6 +105,7 @@ const SURFACE = [
   'tokenizerFromJson',
   'tokenizerFromVocab',
   'type TokenizerLoadOptions',
+  'TRUNCATION_STRATEGIES',
   'type TruncationOptions',
   'type TruncationStrategy',
   'type WebGpuProbe',

@@ -1,17 +1,7 @@
 /** The embedding head: texts -> sentence vectors, or DeepPavlov's detailed token/subtoken outputs. */
 
-import type {
-  CallOptions,
-  Encoding,
-  Head,
-  HeadContext,
-  HeadFactory,
-  LoadedModel,
-  ModelFiles,
-  ModelSource,
-  OutputShapes,
-  TensorOutput,
-} from '@bertweb/core';
+// The head skeleton's types (core.Head, core.HeadContext, ...), named where they are used.
+import type * as core from '@bertweb/core';
 import { BertwebError, CALL_OPTION_KEYS, check, defineHead, ModelHead } from '@bertweb/core';
 import { l2NormalizeInPlace, maxPool, meanPool, rowOf } from './pooling.js';
 import { readSentenceConfig } from './sentence-config.js';
@@ -55,7 +45,7 @@ export const EMBEDDER_DEFAULTS: {
  * const { data, rows, dim } = await embedder.embed(['first text', 'second text'], { normalize: true });
  * ```
  */
-export interface Embedder extends Head {
+export interface Embedder extends core.Head {
   /**
    * Width of the vectors of the default pooling: the model's hidden size, or what the folder's
    * sentence-transformers pipeline gives (`model` pooling, whose Dense layers may change it).
@@ -93,7 +83,7 @@ export interface Embedder extends Head {
    * d.tokenEmbeddings.length; // 4 * d.dim
    * ```
    */
-  embedDetailed(texts: readonly string[], options?: CallOptions | null): Promise<DetailedEmbedding[]>;
+  embedDetailed(texts: readonly string[], options?: core.CallOptions | null): Promise<DetailedEmbedding[]>;
 }
 
 /** The head's settings: its data properties, resolved from the options and the model. */
@@ -107,7 +97,7 @@ const EMBED_OPTION_KEYS = [...CALL_OPTION_KEYS, 'pooling', 'normalize', 'longTex
 /** One window of one text, waiting for inference. */
 interface Job {
   readonly row: number;
-  readonly encoding: Encoding;
+  readonly encoding: core.Encoding;
 }
 
 /** Running combination of a text's window vectors (see {@link EmbedOptions.longText}). */
@@ -125,7 +115,7 @@ class EmbedderHead extends ModelHead implements Embedder {
   readonly dim: number;
   readonly #pipeline: SentencePipeline | undefined;
 
-  constructor(context: HeadContext, settings: EmbedderSettings, pipeline: SentencePipeline | undefined) {
+  constructor(context: core.HeadContext, settings: EmbedderSettings, pipeline: SentencePipeline | undefined) {
     super(context, settings);
     this.#pipeline = pipeline;
     this.dim = this.#widthOf(settings.pooling);
@@ -158,7 +148,7 @@ class EmbedderHead extends ModelHead implements Embedder {
     const hidden = this.info.hiddenSize;
     const dim = this.#widthOf(pooling);
     const accumulators: (RowAccumulator | undefined)[] = list.map(() => undefined);
-    const outputs: OutputShapes<Job> =
+    const outputs: core.OutputShapes<Job> =
       pooling === 'pooler'
         ? { pooler_output: () => [hidden] }
         : { last_hidden_state: (job: Job) => [job.encoding.ids.length, hidden] };
@@ -174,7 +164,7 @@ class EmbedderHead extends ModelHead implements Embedder {
               ? Float64Array.from(
                   applySentenceModules(
                     pipeline,
-                    (output.last_hidden_state as TensorOutput).data,
+                    (output.last_hidden_state as core.TensorOutput).data,
                     job.encoding.attentionMask,
                     hidden,
                   ),
@@ -213,7 +203,7 @@ class EmbedderHead extends ModelHead implements Embedder {
     return { data, rows: list.length, dim, truncated };
   }
 
-  async embedDetailed(texts: readonly string[], options?: CallOptions | null): Promise<DetailedEmbedding[]> {
+  async embedDetailed(texts: readonly string[], options?: core.CallOptions | null): Promise<DetailedEmbedding[]> {
     const call = this.begin(options, CALL_OPTION_KEYS);
     const list = check.strings(texts, 'texts');
     const dim = this.dim;
@@ -242,7 +232,7 @@ class EmbedderHead extends ModelHead implements Embedder {
   }
 
   /** The text's first window, its overflow windows in `overflowing` (loadModel's tokenizers never pad). */
-  #encode(text: string): Encoding {
+  #encode(text: string): core.Encoding {
     return this.model.tokenizer.encode(text, {
       truncation: { maxLength: this.maxLength, strategy: 'longest_first', stride: 0 },
       returnOverflowing: true,
@@ -263,7 +253,7 @@ const EMBEDDER_OPTION_KEYS = ['pooling', 'normalize', 'longText', 'maxLength'];
  * const embedder = await createEmbedder('models/fixtures/bert-base', { pooling: 'cls' });
  * ```
  */
-export const createEmbedder: HeadFactory<EmbedderOptions, Embedder> = defineHead<
+export const createEmbedder: core.HeadFactory<EmbedderOptions, Embedder> = defineHead<
   EmbedderOptions,
   EmbedderSetup,
   Embedder,
@@ -318,7 +308,11 @@ const PLAIN_POOLINGS: ReadonlySet<string> = new Set(['mean', 'max', 'cls']);
  * modes) is `model` pooling. Without `modules.json`, `1_Pooling/config.json` alone (as before). Read as
  * part of the model's load (repaired like the model's files).
  */
-async function sentenceSetup(files: ModelFiles, explicitPooling: boolean, signal: AbortSignal): Promise<SentenceSetup> {
+async function sentenceSetup(
+  files: core.ModelFiles,
+  explicitPooling: boolean,
+  signal: AbortSignal,
+): Promise<SentenceSetup> {
   const config = await readSentenceConfig(files, { explicitPooling: true, signal });
   const pipeline = await loadSentenceModules(files, { signal });
   if (!pipeline) {
@@ -359,18 +353,18 @@ function checkPooling(pooling: unknown, hasPooler: boolean, hasPipeline: boolean
 }
 
 /** True when the encoding has at least one non-special token. */
-function hasContent(encoding: Encoding): boolean {
+function hasContent(encoding: core.Encoding): boolean {
   return encoding.specialTokensMask.some((m) => m === 0);
 }
 
 function poolWindow(
-  encoding: Encoding,
-  output: Record<string, TensorOutput>,
+  encoding: core.Encoding,
+  output: Record<string, core.TensorOutput>,
   pooling: Pooling,
   dim: number,
 ): Float64Array {
-  if (pooling === 'pooler') return Float64Array.from((output.pooler_output as TensorOutput).data);
-  const hidden = (output.last_hidden_state as TensorOutput).data;
+  if (pooling === 'pooler') return Float64Array.from((output.pooler_output as core.TensorOutput).data);
+  const hidden = (output.last_hidden_state as core.TensorOutput).data;
   if (pooling === 'cls') return rowOf(hidden, 0, dim);
   if (pooling === 'max') return maxPool(hidden, encoding.attentionMask, dim);
   return meanPool(hidden, encoding.attentionMask, dim);
@@ -378,12 +372,12 @@ function poolWindow(
 
 function detailed(
   text: string,
-  encoding: Encoding,
-  output: Record<string, TensorOutput>,
+  encoding: core.Encoding,
+  output: Record<string, core.TensorOutput>,
   dim: number,
   hasPooler: boolean,
 ): DetailedEmbedding {
-  const hidden = (output.last_hidden_state as TensorOutput).data;
+  const hidden = (output.last_hidden_state as core.TensorOutput).data;
   const firsts: number[] = [];
   const tokenOffsets: [number, number][] = [];
   encoding.wordIds.forEach((word, i) => {
@@ -409,13 +403,13 @@ function detailed(
     subtokenEmbeddings: hidden.slice(),
     sentenceMax: Float32Array.from(maxPool(hidden, encoding.attentionMask, dim)),
     sentenceMean: Float32Array.from(meanPool(hidden, encoding.attentionMask, dim)),
-    pooler: hasPooler ? (output.pooler_output as TensorOutput).data.slice() : null,
+    pooler: hasPooler ? (output.pooler_output as core.TensorOutput).data.slice() : null,
     dim,
     truncated: encoding.overflowing.length > 0,
   };
 }
 
-function emptyDetailed(dim: number, hasPooler: boolean, encoding: Encoding): DetailedEmbedding {
+function emptyDetailed(dim: number, hasPooler: boolean, encoding: core.Encoding): DetailedEmbedding {
   return {
     tokens: [],
     tokenOffsets: [],

@@ -1,6 +1,7 @@
 /** The extractive QA head: question + context -> answer span with offsets in the original context. */
 
-import type { Encoding, Head, HeadContext, HeadFactory } from '@bertweb/core';
+// The head skeleton's types (core.Head, core.HeadContext, ...), named where they are used.
+import type * as core from '@bertweb/core';
 import { BertwebError, CALL_OPTION_KEYS, check, defineHead, ModelHead } from '@bertweb/core';
 import { type Candidate, collectAnswers, PairAnswers } from './answers.js';
 import { type DeepPavlovWindowSpan, searchWindow, searchWindowDeepPavlov } from './span-search.js';
@@ -39,7 +40,7 @@ export const READER_DEFAULTS: {
  * // { text, start, end, score, noAnswer: false }, with context.slice(start, end) === text
  * ```
  */
-export interface Reader extends Head {
+export interface Reader extends core.Head {
   /** Window length in tokens (question and special tokens included). */
   readonly maxLength: number;
   /** Context tokens shared by consecutive windows. */
@@ -118,7 +119,7 @@ const ANSWER_OPTION_KEYS = [...CALL_OPTION_KEYS, 'topK', 'maxAnswerLength', 'noA
 /** One window of one question/context pair. */
 interface WindowJob {
   readonly pair: number;
-  readonly window: Encoding;
+  readonly window: core.Encoding;
 }
 
 /** No-answer result for an empty context. */
@@ -130,7 +131,7 @@ interface ReaderHead extends Readonly<ReaderSettings> {}
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
 class ReaderHead extends ModelHead implements Reader {
-  constructor(context: HeadContext, settings: ReaderSettings) {
+  constructor(context: core.HeadContext, settings: ReaderSettings) {
     super(context, settings);
   }
 
@@ -277,7 +278,7 @@ class ReaderHead extends ModelHead implements Reader {
     call: AnswerOptions,
   ): Promise<Answer[][]> {
     const clsId = this.model.tokenizer.specialTokens.cls.id;
-    const best: ({ span: DeepPavlovWindowSpan; window: Encoding } | null | undefined)[] = [];
+    const best: ({ span: DeepPavlovWindowSpan; window: core.Encoding } | null | undefined)[] = [];
     const jobs = this.#windowJobs(pairs, (context) => best.push(context === undefined ? undefined : null));
     const tokens = (job: WindowJob) => [job.window.ids.length];
     await this.runJobs(
@@ -331,7 +332,7 @@ function checkDeepPavlovCall(call: AnswerOptions): void {
  * or end on the final [SEP]; such an end (or start) moves to the last context token before it, which is
  * where DeepPavlov's character mapping puts it too.
  */
-function deepPavlovAnswer(context: string, span: DeepPavlovWindowSpan, window: Encoding, clsId: number): Answer {
+function deepPavlovAnswer(context: string, span: DeepPavlovWindowSpan, window: core.Encoding, clsId: number): Answer {
   const cls = clsIndexOf(window, clsId);
   const noAnswer: Answer = { text: '', start: -1, end: -1, score: span.hasAnswer, noAnswer: true };
   if (span.startToken === cls || span.endToken === cls) return noAnswer;
@@ -367,7 +368,7 @@ const ANSWER_RULES: readonly AnswerRule[] = ['huggingface', 'deeppavlov'];
  * const answer = await reader.answer('Where is the Eiffel tower?', 'The Eiffel tower is in Paris.');
  * ```
  */
-export const createReader: HeadFactory<ReaderOptions, Reader> = defineHead<ReaderOptions, ReaderSettings, Reader>({
+export const createReader: core.HeadFactory<ReaderOptions, Reader> = defineHead<ReaderOptions, ReaderSettings, Reader>({
   kind: 'reader',
   outputs: ['start_logits', 'end_logits'],
   options: READER_OPTION_KEYS,

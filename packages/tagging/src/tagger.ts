@@ -1,16 +1,7 @@
 /** The tagging head: texts or word lists -> tags and entities, DeepPavlov semantics, any length. */
 
-import type {
-  CallOptions,
-  Encoding,
-  Head,
-  HeadContext,
-  HeadFactory,
-  HeadOptions,
-  LoadedModel,
-  ModelFiles,
-  ModelSource,
-} from '@bertweb/core';
+// The head skeleton's types (core.Head, core.HeadContext, ...), named where they are used.
+import type * as core from '@bertweb/core';
 import { BertwebError, CALL_OPTION_KEYS, CRF_FILE, check, defineHead, ModelHead } from '@bertweb/core';
 import { type CrfParams, parseCrf } from './crf.js';
 import { type Decoder, decodeWords, makeDecoder } from './decode.js';
@@ -29,7 +20,7 @@ import { DEFAULT_WORD_SPLIT, splitWords, WORD_SPLITS, type Word, type WordSplit 
  * const tagger = await createTagger('models/fixtures/bert-token-cls', options);
  * ```
  */
-export interface TaggerOptions extends HeadOptions {
+export interface TaggerOptions extends core.HeadOptions {
   /**
    * CRF decoding: `'auto'` (default) uses `crf.json` when the model folder has one, `false` never does,
    * or pass the parameters directly.
@@ -85,7 +76,7 @@ export type SubwordMaskMode = 'first' | 'last';
  * await tagger.tag(texts, { signal: controller.signal, onProgress: (e) => console.log(e.loaded, e.total) });
  * ```
  */
-export type TagOptions = CallOptions;
+export type TagOptions = core.CallOptions;
 
 /**
  * Per-call options of {@link Tagger.tagWords}.
@@ -128,7 +119,7 @@ export interface WordTags {
 export interface TaggerEncoding {
   readonly words: Word[];
   /** One encoding per window; a text that fits has one. */
-  readonly windows: Encoding[];
+  readonly windows: core.Encoding[];
   /** Per word, the window its tag is read from (where it has the most context). */
   readonly owner: number[];
 }
@@ -163,7 +154,7 @@ export const TAGGER_DEFAULTS: {
  * const [entities] = await tagger.tag(['Anna lives in Paris.']);
  * ```
  */
-export interface Tagger extends Head {
+export interface Tagger extends core.Head {
   /** Labels by id. */
   readonly labels: readonly string[];
   readonly scheme: TagScheme;
@@ -234,7 +225,7 @@ const TAG_WORDS_OPTION_KEYS = [...CALL_OPTION_KEYS, 'probabilities'];
 interface WindowJob {
   readonly sequence: number;
   readonly window: number;
-  readonly encoding: Encoding;
+  readonly encoding: core.Encoding;
 }
 
 // The settings are own data properties, which ModelHead assigns; this interface gives them their types.
@@ -247,7 +238,7 @@ class TaggerHead extends ModelHead implements Tagger {
   readonly #parsed: ParsedTag[];
   readonly #decoder: Decoder;
 
-  constructor(context: HeadContext, settings: TaggerSettings) {
+  constructor(context: core.HeadContext, settings: TaggerSettings) {
     super(context, settings);
     this.#parsed = parseTags(settings.labels, settings.scheme);
     // A word must fit a window whatever the limit: longer ones become [UNK] too.
@@ -308,7 +299,7 @@ class TaggerHead extends ModelHead implements Tagger {
   }
 
   /** Runs every window and gathers each word's logits from the window that owns it. */
-  async #run(sequences: readonly PreparedSequence[], call: CallOptions): Promise<Float32Array[]> {
+  async #run(sequences: readonly PreparedSequence[], call: core.CallOptions): Promise<Float32Array[]> {
     const numLabels = this.labels.length;
     const logits = sequences.map((seq) => new Float32Array(seq.words.length * numLabels));
     const specials = this.model.tokenizer.specialTokens;
@@ -393,7 +384,7 @@ const TAGGER_OPTION_KEYS = [
  * await tagger.dispose();
  * ```
  */
-export const createTagger: HeadFactory<TaggerOptions, Tagger> = defineHead<
+export const createTagger: core.HeadFactory<TaggerOptions, Tagger> = defineHead<
   TaggerOptions,
   TaggerSettings,
   Tagger,
@@ -439,7 +430,7 @@ interface CrfFile {
 }
 
 async function readCrfFile(
-  files: ModelFiles,
+  files: core.ModelFiles,
   options: TaggerOptions,
   modelLabels: readonly string[] | undefined,
   signal: AbortSignal,
@@ -453,7 +444,7 @@ async function readCrfFile(
 }
 
 async function resolveSettings(
-  model: LoadedModel,
+  model: core.LoadedModel,
   options: TaggerOptions,
   crfFile: CrfFile | undefined,
 ): Promise<TaggerSettings> {
@@ -493,7 +484,7 @@ function resolveCrf(options: TaggerOptions, numLabels: number, crfFile: CrfFile 
 }
 
 /** One tiny inference so a label map that does not fit the logits fails at creation, not mid-task. */
-async function probeLogits(model: LoadedModel, numLabels: number, signal: AbortSignal | undefined): Promise<void> {
+async function probeLogits(model: core.LoadedModel, numLabels: number, signal: AbortSignal | undefined): Promise<void> {
   const seq: PreparedSequence = {
     words: [],
     pieces: [],

@@ -11,7 +11,15 @@ import * as check from '../head/validate.js';
 import type { TruncationDirection, TruncationParams } from './truncation.js';
 import type { EncodeOptions, TruncationOptions, TruncationStrategy } from './types.js';
 
-const STRATEGIES: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
+/**
+ * Every {@link TruncationStrategy}, for heads and tools that check or list them.
+ *
+ * @example
+ * ```ts
+ * check.oneOf(options.truncation, 'truncation', TRUNCATION_STRATEGIES);
+ * ```
+ */
+export const TRUNCATION_STRATEGIES: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
 
 /**
  * Truncation defaults of a tokenizer (from tokenizer.json), with a direction.
@@ -172,7 +180,7 @@ export function resolveTruncation(
   if (!isNonNegativeInteger(stride)) {
     throw new BertwebError('INPUT_INVALID', `truncation.stride must be a non-negative integer, got ${shown(stride)}`);
   }
-  if (!STRATEGIES.includes(strategy)) {
+  if (!TRUNCATION_STRATEGIES.includes(strategy)) {
     throw new BertwebError('INPUT_INVALID', `unknown truncation strategy ${shown(strategy)}`);
   }
   const given = (chosen as TruncationDefaults).direction;
