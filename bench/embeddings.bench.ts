@@ -28,7 +28,7 @@
  * Prints a JSON summary and Markdown tables.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,9 +36,9 @@ import { parseArgs } from 'node:util';
 import { type Encoding, env, type LoadedModel, loadModel, loadOrt } from '@bertweb/core';
 import { createEmbedder, type Embedder } from '@bertweb/embeddings';
 import { parseStsCsv } from '@bertweb/eval';
-import { bertTokenizerJson } from '../packages/core/src/tokenizer/test-utils/reference.js';
 import { type ServedSystem, serveSystems } from './lib/child-systems.js';
 import { isCurrentModel, markCurrentModel } from './lib/converter-stamp.js';
+import { VOCAB_SIZE, writeTokenizerFiles } from './lib/embedding-model.js';
 import { environment, type System } from './lib/measure.js';
 import {
   argsWithout,
@@ -62,7 +62,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 const tmp = path.join(here, '.tmp', 'embeddings');
 const stsb = path.join(root, '..', 'shared', 'data', 'stsb', 'stsb-en-dev.csv');
-const bertVocab = path.join(root, '..', 'shared', 'data', 'tokenizers', 'bert-base-uncased', 'vocab.txt');
 
 const { values: flags } = parseArgs({
   options: {
@@ -86,14 +85,6 @@ const DTYPES = (flags.dtypes ?? '').split(',').filter(Boolean) as ('fp32' | 'q8'
 const MODES = (flags.modes ?? '').split(',').filter(Boolean) as Mode[];
 const WASM_THREADS = (flags['wasm-threads'] ?? '').split(',').filter(Boolean).map(Number);
 const NATIVE_BATCHES = (flags['native-batches'] ?? '').split(',').filter(Boolean).map(Number);
-const VOCAB_SIZE = 119_547;
-const SPECIAL_TOKENS = {
-  unk_token: '[UNK]',
-  sep_token: '[SEP]',
-  pad_token: '[PAD]',
-  cls_token: '[CLS]',
-  mask_token: '[MASK]',
-};
 
 interface Shape {
   readonly key: 'tiny' | 'base' | 'custom';
@@ -137,32 +128,6 @@ with open(os.path.join(out, "config.json"), "w") as f:
 torch.save(model.state_dict(), os.path.join(out, "pytorch_model.bin"))
 print("checkpoint written:", sum(p.numel() for p in model.parameters()), "parameters")
 `;
-
-function vocabulary(): string[] {
-  const base = readFileSync(bertVocab, 'utf8').split('\n');
-  if (base[base.length - 1] === '') base.pop();
-  for (let i = base.length; i < VOCAB_SIZE; i++) base.push(`[unused_pad_${i}]`);
-  return base;
-}
-
-/** Tokenizer files shared by both libraries (vocab.txt for bertweb's loader, tokenizer.json for both). */
-function writeTokenizerFiles(dir: string): void {
-  const vocab = vocabulary();
-  const files: Record<string, string> = {
-    'vocab.txt': `${vocab.join('\n')}\n`,
-    'tokenizer.json': JSON.stringify(bertTokenizerJson(vocab)),
-    // Transformers.js reads the special tokens (pad_token for batch padding) from tokenizer_config.json.
-    'tokenizer_config.json': JSON.stringify({
-      tokenizer_class: 'BertTokenizer',
-      do_lower_case: true,
-      model_max_length: 512,
-      ...SPECIAL_TOKENS,
-    }),
-    'special_tokens_map.json': JSON.stringify(SPECIAL_TOKENS),
-  };
-  mkdirSync(dir, { recursive: true });
-  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
-}
 
 async function ensureModel(shape: Shape): Promise<string> {
   if (shape.key === 'custom') return flags['model-dir'] as string;

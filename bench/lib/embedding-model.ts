@@ -28,7 +28,8 @@ const bertVocab = path.join(root, '..', 'shared', 'data', 'tokenizers', 'bert-ba
  * ```
  */
 export const TINY_EMBEDDING_MODEL = 'distilrubert-tiny-shape';
-const VOCAB_SIZE = 119_547;
+/** Vocabulary rows of the generated embedding models (DistilRuBERT-tiny's and rubert-base's). */
+export const VOCAB_SIZE = 119_547;
 const SPECIAL_TOKENS = {
   unk_token: '[UNK]',
   sep_token: '[SEP]',
@@ -62,8 +63,17 @@ function vocabulary(): string[] {
   return base;
 }
 
-/** Tokenizer files shared by every system (vocab.txt for bertweb's loader, tokenizer.json for all). */
-function writeTokenizerFiles(dir: string): void {
+/**
+ * Tokenizer files shared by every system (vocab.txt for bertweb's loader, tokenizer.json for all; the
+ * special tokens in tokenizer_config.json, where Transformers.js reads pad_token for batch padding):
+ * bert-base-uncased's real vocabulary padded with [unused] rows to {@link VOCAB_SIZE}.
+ *
+ * @example
+ * ```ts
+ * writeTokenizerFiles(modelDir);
+ * ```
+ */
+export function writeTokenizerFiles(dir: string): void {
   const vocab = vocabulary();
   const files: Record<string, string> = {
     'vocab.txt': `${vocab.join('\n')}\n`,
