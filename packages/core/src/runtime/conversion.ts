@@ -16,6 +16,7 @@ import { BertwebError, isBertwebError, throwIfAborted } from '../errors.js';
 import { DTYPE_FILES, type Dtype, type ModelTask } from '../layout.js';
 import { FileMapModelFiles } from '../sources/files/map-files.js';
 import type { FileStat, ModelFiles, ProgressCallback } from '../sources/types.js';
+import { hashString } from '../tokenizer/token-table.js';
 
 /**
  * Checkpoint weight files a converter can read, in the order they are preferred.
@@ -164,7 +165,11 @@ export class ConversionNeeded extends BertwebError {
   }
 }
 
-/** A short stable hash of a DeepPavlov plan, its archive URL left out (the cache is per source already). */
+/**
+ * A short stable hash of a DeepPavlov plan, its archive URL left out (the cache is per source already):
+ * FNV-1a (the tokenizer's string hash) of the plan as JSON with sorted keys. Synchronous, and no
+ * crypto.subtle (plain http: pages lack it); a handful of configs share a tarball, so 32 bits suffice.
+ */
 function planHash(plan: DeepPavlovPlan): string {
   const { archiveUrl: _archiveUrl, ...rest } = plan;
   const stable = (value: unknown): string =>
@@ -176,18 +181,7 @@ function planHash(plan: DeepPavlovPlan): string {
             .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
             .join(',')}}`
         : (JSON.stringify(value) ?? 'null');
-  // cyrb53 (a public-domain 53-bit string hash): synchronous, and no crypto.subtle (plain http: pages lack it).
-  const text = stable(rest);
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+  return (hashString(stable(rest)) >>> 0).toString(16).padStart(8, '0');
 }
 
 const ROOT = 'converted';
