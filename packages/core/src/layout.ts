@@ -174,6 +174,11 @@ export const CRF_FILE = 'crf.json';
  * Optional head defaults recorded with a model: `{"head": "tagger", "origin": "...", "options": {...}}`. The
  * head named there takes `options` as its defaults (explicit options win); a converted DeepPavlov config
  * carries its preprocessing and head settings this way.
+ *
+ * @example
+ * ```ts
+ * if (await files.exists(HEAD_SETTINGS_FILE)) console.log(await files.json(HEAD_SETTINGS_FILE)); // { head: 'tagger', options: {...} }
+ * ```
  */
 export const HEAD_SETTINGS_FILE = 'head_settings.json';
 
